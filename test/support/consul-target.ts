@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto'
+import { type DevServer, type DevServerOptions, startDevServer } from '../../src/devserver/index.js'
+
+/**
+ * Where integration tests send their requests: the embedded dev server by default, or the real
+ * Consul agent named by `CONSUL_HTTP_ADDR` (with `CONSUL_HTTP_TOKEN` when its ACLs are on).
+ */
+export interface ConsulTarget {
+  /** Base URL, e.g. `http://127.0.0.1:8500`. */
+  address: string
+  /** The token to send, if any (the management token in ACL mode). */
+  token: string | undefined
+  /** The dev server, for fault injection; `undefined` against a real Consul. */
+  server: DevServer | undefined
+  /** The smallest session TTL the target accepts, in milliseconds. */
+  minTTLms: number
+  close(): Promise<void>
+}
+
+/** True when the suite runs against a real agent; dev-server-only tests skip on it. */
+export const againstRealConsul = Boolean(process.env.CONSUL_HTTP_ADDR)
+
+function normaliseAddress(address: string): string {
+  return /^[a-z]+:\/\//i.test(address) ? address.replace(/\/+$/, '') : `http://${address}`
+}
+
+export async function startTarget(options: DevServerOptions = {}): Promise<ConsulTarget> {
+  const real = process.env.CONSUL_HTTP_ADDR
+  if (real) {
+    return {
+      address: normaliseAddress(real),
+      token: process.env.CONSUL_HTTP_TOKEN || undefined,
+      server: undefined,
+      minTTLms: 10_000,
+      close: async () => {},
+    }
+  }
+  const server = await startDevServer({ port: 0, host: '127.0.0.1', sessionTTLMin: '200ms', ...options })
+  return {
+    address: server.address,
+    token: options.aclToken,
+    server,
+    minTTLms: 200,
+    close: () => server.close(),
+  }
+}
+
+/** A key prefix no other test (or earlier run against a real agent) uses. */
+export function uniquePrefix(label = 'test'): string {
+  return `consul-lock-machine-test/${label}-${randomUUID().slice(0, 8)}`
+}

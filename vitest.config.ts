@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    environment: 'node',
+    include: ['test/**/*.test.ts'],
+    restoreMocks: true,
+    unstubGlobals: true,
+    // Integration tests use real sockets and real (short) TTLs; no test sleeps, but some wait
+    // on server-side timers of a few seconds.
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+})
