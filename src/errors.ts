@@ -20,7 +20,7 @@ const kBaseError = brandOf('ConsulLockMachineError')
 
 /** The base of every error this package throws on purpose. */
 export class ConsulLockMachineError extends Error {
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, kBaseError)
   }
 
@@ -114,6 +114,24 @@ export class InvalidOptionError extends ConsulLockMachineError {
     this.name = 'InvalidOptionError'
     this.option = option
     setBrand(this, kInvalidOptionError)
+  }
+}
+
+const kClientClosedError = brandOf('ClientClosedError')
+
+/**
+ * The `Consul` client was closed with `close()`: requests still in flight are cancelled with
+ * this error, and later calls reject with it. Not retryable on the same client.
+ */
+export class ClientClosedError extends ConsulLockMachineError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kClientClosedError)
+  }
+
+  constructor() {
+    super('ECLIENTCLOSED', 'The Consul client is closed; create a new one to send more requests.')
+    this.name = 'ClientClosedError'
+    setBrand(this, kClientClosedError)
   }
 }
 

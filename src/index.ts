@@ -1,0 +1,48 @@
+/**
+ * consul-lock-machine: the public API. An explicit export list, no `export *`.
+ */
+export type {
+  CallOptions,
+  ConsulOptions,
+  ConsulTLSOptions,
+  DeleteOptions,
+  Duration,
+  KeysOptions,
+  KVEndpoint,
+  KVPair,
+  KVValueInput,
+  LockWriteOptions,
+  PutOptions,
+  QueryMeta,
+  ReadOptions,
+  ReadResult,
+  ServiceCheck,
+  SessionBehavior,
+  SessionCreateOptions,
+  SessionEndpoint,
+  SessionEntry,
+  TxnCasOp,
+  TxnCheckIndexOp,
+  TxnCheckNotExistsOp,
+  TxnCheckSessionOp,
+  TxnDeleteCasOp,
+  TxnDeleteOp,
+  TxnError,
+  TxnGetOp,
+  TxnLockOp,
+  TxnOp,
+  TxnResult,
+  TxnSetOp,
+  TxnUnlockOp,
+  TxnVerb,
+  Uint64Input,
+} from './consul/index.js'
+export { Consul, nextWaitIndex } from './consul/index.js'
+export {
+  ClientClosedError,
+  ConsulError,
+  ConsulLockMachineError,
+  ConsulTransportError,
+  InvalidOptionError,
+  isRetryable,
+} from './errors.js'
