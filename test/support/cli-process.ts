@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+/** The built CLI (`npm test` builds first, so this is the file users run). */
+export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+
+export interface CliProcess {
+  child: ChildProcess
+  /** Everything written to stdout so far. */
+  stdout(): string
+  /** Everything written to stderr so far. */
+  stderr(): string
+  /** Resolves with the first match of `pattern` in stdout, as soon as it appears. */
+  waitForOutput(pattern: RegExp): Promise<RegExpMatchArray>
+  /** Resolves with the exit code (or the signal name) once the process has ended. */
+  exited: Promise<number | NodeJS.Signals>
+}
+
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
+  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | NodeJS.Signals)
+
+  const waitForOutput = (pattern: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = stdout.match(pattern)
+        if (!match) return false
+        child.stdout?.off('data', check)
+        resolve(match)
+        return true
+      }
+      if (check()) return
+      child.stdout?.on('data', check)
+      exited.then(() => {
+        if (!check())
+          reject(new Error(`exited before printing ${pattern}; stdout: ${stdout}; stderr: ${stderr}`))
+      })
+    })
+
+  return { child, stdout: () => stdout, stderr: () => stderr, waitForOutput, exited }
+}
