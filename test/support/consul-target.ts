@@ -49,3 +49,28 @@ export async function startTarget(options: DevServerOptions = {}): Promise<Consu
 export function uniquePrefix(label = 'test'): string {
   return `consul-lock-machine-test/${label}-${randomUUID().slice(0, 8)}`
 }
+
+/**
+ * Resolves once the target holds at least `count` blocking queries, so a test can act on a
+ * query that is known to be waiting server-side. The dev server counts them; a real agent
+ * cannot be asked, so there a fixed grace period for the request to arrive stands in.
+ */
+export async function blockingQueriesHeld(target: ConsulTarget, count = 1): Promise<void> {
+  const server = target.server
+  if (!server) return new Promise((resolve) => setTimeout(resolve, 250))
+  while (server.stats().watchers < count) await new Promise((resolve) => setImmediate(resolve))
+}
+
+/** Tracks whether a promise has settled yet, without changing what it resolves to. */
+export function settledFlag(promise: Promise<unknown>): () => boolean {
+  let settled = false
+  promise.then(
+    () => {
+      settled = true
+    },
+    () => {
+      settled = true
+    },
+  )
+  return () => settled
+}

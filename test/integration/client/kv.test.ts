@@ -1,8 +1,13 @@
-import { setTimeout as delay } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Consul } from '../../../src/consul/client.js'
 import { clientFor } from '../../support/client-target.js'
-import { type ConsulTarget, startTarget, uniquePrefix } from '../../support/consul-target.js'
+import {
+  blockingQueriesHeld,
+  type ConsulTarget,
+  settledFlag,
+  startTarget,
+  uniquePrefix,
+} from '../../support/consul-target.js'
 
 const LOCK_FLAGS = 3304740253564472344n
 const MAX_U64 = 18446744073709551615n
@@ -167,8 +172,9 @@ describe('blocking reads', () => {
     const before = await consul.kv.get(key)
 
     const watch = consul.kv.get(key, { index: before.meta.lastIndex, wait: '15s' })
-    // Still waiting: nothing changed yet.
-    expect(await Promise.race([watch.then(() => 'returned'), delay(150, 'blocking')])).toBe('blocking')
+    const returned = settledFlag(watch)
+    await blockingQueriesHeld(target)
+    expect(returned()).toBe(false) // held by the server: nothing changed yet
     const started = performance.now()
     await consul.kv.put(key, 'v2')
 
@@ -197,7 +203,9 @@ describe('blocking reads', () => {
       () => 'resolved',
       (error: unknown) => error,
     )
-    expect(await Promise.race([outcome, delay(150, 'blocking')])).toBe('blocking')
+    const returned = settledFlag(outcome)
+    await blockingQueriesHeld(target)
+    expect(returned()).toBe(false)
 
     const reason = new Error('stop watching')
     const started = performance.now()
