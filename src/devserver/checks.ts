@@ -11,7 +11,7 @@ export type { CheckStatus }
 export interface Checks {
   /**
    * Sets a registered check's status. `critical` invalidates every session linked to it, and
-   * session create then fails with `Check '<id>' is in critical state` until it is `passing`
+   * session create then fails with `apply failed: Check '<id>' is in critical state` until it is `passing`
    * (or `warning`, which invalidates nothing) again.
    * @example server.checks.setStatus('serfHealth', 'critical')
    */

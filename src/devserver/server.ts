@@ -6,8 +6,9 @@ import { type Checks, createChecks } from './checks.js'
 import type { DevState } from './devstate.js'
 import { FaultInjector, type Faults } from './faults.js'
 import { bodyReader, contentLengthOf, headerReader, type RequestContext } from './http/context.js'
+import { indexReply } from './http/index-page.js'
 import { cleanPath, decodePath, escapePath, hasUnprintable } from './http/path.js'
-import { parseGoQuery } from './http/query.js'
+import { isMalformedGoQuery, parseGoQuery } from './http/query.js'
 import { HttpError, type Reply, TEXT, textReply } from './http/reply.js'
 import { matchRoute } from './http/router.js'
 import { type DevServerOptions, resolveOptions } from './options.js'
@@ -54,7 +55,6 @@ export interface DevServer {
   close(): Promise<void>
 }
 
-const NOT_FOUND_TEXT = 'Invalid URL path: not a recognized HTTP API endpoint\n'
 const GZIP_MIN_SIZE = 1400
 
 /**
@@ -140,9 +140,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (clean !== path) return redirect(method, clean, rawQuery)
     const match = matchRoute(path)
     if (match.kind === 'redirect') return redirect(method, match.to, rawQuery)
-    if (match.kind === 'none') return textReply(404, NOT_FOUND_TEXT, { 'X-Content-Type-Options': 'nosniff' })
+    if (match.kind === 'none') return indexReply(path)
 
     const wrapped = { 'X-Consul-Default-Acl-Policy': state.acl.defaultPolicy }
+    // `wrap` parses the query first of all; Go's parser rejects what ours would skip.
+    if (isMalformedGoQuery(rawQuery)) return textReply(500, '', wrapped)
     const allow = ['OPTIONS', ...match.route.methods].join(',')
     if (method === 'OPTIONS') return textReply(200, '', { ...wrapped, Allow: allow })
     if (!match.route.methods.includes(method)) {

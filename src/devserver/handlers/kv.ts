@@ -14,7 +14,7 @@ import {
 import { HttpError, jsonReply, metaHeaders, type Reply, textReply } from '../http/reply.js'
 import type { KvEntry } from '../state/kv.js'
 import { kvCas, kvDeleteCas, kvLock, kvSet, kvUnlock } from '../state/kv-ops.js'
-import { StateError } from '../state/store.js'
+import { applyOrFail, KVS_APPLY_FAILED } from './apply-error.js'
 
 /** `/v1/kv/<key>`: GET (single, raw, recurse, keys), PUT (set, cas, acquire, release), DELETE. */
 
@@ -169,16 +169,22 @@ async function getKeys(
     { ...options, signal: ctx.signal, timers: state.timers },
     () => {
       const entries = kv.list(prefix)
-      return { keys: listKeys(entries, prefix, separator), index: kv.prefixIndex(prefix, entries) }
+      return { entries, index: kv.prefixIndex(prefix, entries) }
     },
     (wake) => hub.watchPrefix(prefix, wake),
   )
   if (result === undefined) return undefined
-  const readable = filterReadable(state, identity, result.keys)
-  const keys = result.keys.filter((_, i) => readable[i])
+  // KVS.ListKeys filters the entries by ACL first, then cuts their keys at the separator.
+  const readable = filterReadable(
+    state,
+    identity,
+    result.entries.map((entry) => entry.key),
+  )
+  const entries = result.entries.filter((_, i) => readable[i])
+  const keys = listKeys(entries, prefix, separator)
   const headers = metaHeaders({
     index: result.index,
-    filteredByAcls: options.token !== '' && keys.length !== result.keys.length,
+    filteredByAcls: options.token !== '' && entries.length !== result.entries.length,
   })
   if (keys.length === 0 && prefix !== '') return textReply(404, '', headers)
   return jsonReply(keys, 200, headers)
@@ -225,7 +231,8 @@ async function put(ctx: RequestContext, state: DevState, options: QueryOptions, 
   const { store } = state
   // Lock-delay is checked on the leader before Raft: refused without using an index.
   if (operation.op === 'lock' && store.lockDelays.isDelayed(key, Date.now())) return jsonReply(false)
-  const applied = runApply(() =>
+  // FSM errors (`missing session`, `invalid session "…"`) come back wrapped by KVS.Apply.
+  const applied = applyOrFail(KVS_APPLY_FAILED, () =>
     store.apply((index) => {
       switch (operation.op) {
         case 'set':
@@ -256,7 +263,7 @@ async function remove(
   const identity = state.acl.resolve(options.token)
   state.acl.require(identity, 'key', 'write', key)
   const { store } = state
-  const deleted = runApply(() =>
+  const deleted = applyOrFail(KVS_APPLY_FAILED, () =>
     store.apply((index) => {
       if (cas !== undefined) return kvDeleteCas(store, index, key, cas)
       if (recurse) store.kv.deleteTree(index, key)
@@ -265,14 +272,4 @@ async function remove(
     }),
   )
   return jsonReply(cas === undefined ? true : deleted)
-}
-
-/** FSM errors (`missing session`, `invalid session "…"`) are 500s with the raw text. */
-export function runApply<T>(fn: () => T): T {
-  try {
-    return fn()
-  } catch (error) {
-    if (error instanceof StateError) throw new HttpError(500, error.message)
-    throw error
-  }
 }

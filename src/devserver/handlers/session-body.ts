@@ -109,7 +109,8 @@ function lockDelayFrom(node: JsonNode): bigint {
     ns = Number.isFinite(float) ? BigInt(Math.trunc(float)) : 0n
     if (ns > INT64_MAX || ns < -INT64_MAX - 1n) ns = -INT64_MAX - 1n
   }
-  return ns < LOCK_DELAY_MIN_THRESHOLD ? ns * SECOND : ns
+  // `dur * time.Second` is int64 arithmetic in Go: it wraps instead of growing.
+  return ns < LOCK_DELAY_MIN_THRESHOLD ? BigInt.asIntN(64, ns * SECOND) : ns
 }
 
 /**

@@ -9,7 +9,7 @@ import { parseDcAndToken, parseQueryOptions, rejectEnterpriseMeta } from '../htt
 import { HttpError, jsonReply, metaHeaders, type Reply, textReply } from '../http/reply.js'
 import { compareKeys } from '../state/keys.js'
 import { generateSessionId, type Session, type SessionBehavior, sessionKey } from '../state/sessions.js'
-import { runApply } from './kv.js'
+import { applyOrFail, SESSION_APPLY_FAILED } from './apply-error.js'
 import { decodeSessionBody, defaultSessionDraft, fixupSessionChecks } from './session-body.js'
 
 /** `/v1/session/*`: create, destroy, renew, info, node, list. */
@@ -69,7 +69,8 @@ export async function sessionCreate(ctx: RequestContext, state: DevState): Promi
   let id = generateSessionId()
   while (state.store.getSession(id) !== undefined) id = generateSessionId()
   const { store } = state
-  const session = runApply(() =>
+  // State-store refusals (missing node or check, critical check) come back wrapped by Session.Apply.
+  const session = applyOrFail(SESSION_APPLY_FAILED, () =>
     store.apply((index) =>
       store.insertSession(index, { ...draft, id, behavior: draft.behavior as SessionBehavior, ttlNs }),
     ),

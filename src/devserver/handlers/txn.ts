@@ -211,8 +211,40 @@ function filterResults(state: DevState, identity: Identity, results: GoJsonValue
   })
 }
 
-function conflict(body: Record<string, GoJsonValue>, headers: Record<string, string> = {}): Reply {
-  return jsonReply(body, 409, headers)
+/** The `QueryMeta` fields a `TxnReadResponse` carries in its body (they are promoted in Go). */
+interface ReadMeta {
+  readonly index: number
+  readonly knownLeader: boolean
+  readonly filteredByAcls: boolean
+}
+
+const UNSET_META: ReadMeta = { index: 0, knownLeader: false, filteredByAcls: false }
+
+/** What `SetQueryMeta` fills in on the leader: known leader, index never below 1. */
+function leaderMeta(filteredByAcls: boolean): ReadMeta {
+  return { index: 1, knownLeader: true, filteredByAcls }
+}
+
+/** The read path sets only LastContact and KnownLeader as headers (no blocking, no index). */
+function readReply(status: number, body: Record<string, GoJsonValue>, meta: ReadMeta): Reply {
+  return jsonReply(
+    {
+      ...body,
+      Index: meta.index,
+      LastContact: 0,
+      KnownLeader: meta.knownLeader,
+      ConsistencyLevel: '',
+      NotModified: false,
+      Backend: 0,
+      ResultsFilteredByACLs: meta.filteredByAcls,
+    },
+    status,
+    { 'X-Consul-Lastcontact': '0', 'X-Consul-Knownleader': String(meta.knownLeader) },
+  )
+}
+
+function conflict(body: Record<string, GoJsonValue>): Reply {
+  return jsonReply(body, 409)
 }
 
 export async function txnEndpoint(ctx: RequestContext, state: DevState): Promise<Reply> {
@@ -225,27 +257,15 @@ export async function txnEndpoint(ctx: RequestContext, state: DevState): Promise
     const options = parseQueryOptions(ctx.query, ctx.header, state.datacenter)
     ensureLocalDatacenter(state, options.datacenter)
     const identity = state.acl.resolve(options.token)
-    const headers = { 'X-Consul-Lastcontact': '0', 'X-Consul-Knownleader': 'true' }
-    const meta = (filtered: boolean): Record<string, GoJsonValue> => ({
-      Index: 1,
-      LastContact: 0,
-      KnownLeader: true,
-      ConsistencyLevel: '',
-      NotModified: false,
-      Backend: 0,
-      ResultsFilteredByACLs: filtered && options.token !== '',
-    })
     const preErrors = preCheck(state, identity, ops)
-    if (preErrors.length > 0)
-      return conflict({ Results: null, Errors: [...preErrors], ...meta(false) }, headers)
+    // Txn.Read returns before SetQueryMeta when a pre-check fails, so that reply carries a
+    // zero QueryMeta: no known leader, index 0 (agent/consul/txn_endpoint.go).
+    if (preErrors.length > 0) return readReply(409, { Results: null, Errors: [...preErrors] }, UNSET_META)
     const { results, errors } = runAll(store, store.index, ops)
-    if (errors.length > 0) return conflict({ Results: null, Errors: [...errors], ...meta(false) }, headers)
+    if (errors.length > 0) return readReply(409, { Results: null, Errors: [...errors] }, leaderMeta(false))
     const visible = filterResults(state, identity, results)
-    return jsonReply(
-      { Results: visible, Errors: null, ...meta(visible.length !== results.length) },
-      200,
-      headers,
-    )
+    const filtered = visible.length !== results.length && options.token !== ''
+    return readReply(200, { Results: visible, Errors: null }, leaderMeta(filtered))
   }
 
   const { datacenter, token } = parseDcAndToken(ctx.query, ctx.header, state.datacenter)

@@ -26,6 +26,23 @@ function queryUnescape(text: string): string | undefined {
   return Buffer.from(bytes).toString('utf8')
 }
 
+/**
+ * True when Go's `url.ParseQuery` would fail: a pair containing `;` or a bad `%` escape.
+ * Consul's `wrap` parses the query before anything else and answers such a request with an
+ * empty 500 (agent/http.go, "Failed to decode query").
+ */
+export function isMalformedGoQuery(raw: string): boolean {
+  for (const part of raw.split('&')) {
+    if (part === '') continue
+    if (part.includes(';')) return true
+    const eq = part.indexOf('=')
+    const key = eq === -1 ? part : part.slice(0, eq)
+    const value = eq === -1 ? '' : part.slice(eq + 1)
+    if (queryUnescape(key) === undefined || queryUnescape(value) === undefined) return true
+  }
+  return false
+}
+
 /** `url.ParseQuery` minus the error: malformed pairs (and any with `;`) are dropped, as `URL.Query()` does. */
 export function parseGoQuery(raw: string): GoQuery {
   const values = new Map<string, string[]>()

@@ -97,7 +97,7 @@ describe.skipIf(againstRealConsul)('dev server only', () => {
       expect((await raw(t, 'GET', `/v1/kv/${key}`)).json<KvPairJson[]>()[0]).not.toHaveProperty('Session')
       const refused = await raw(t, 'PUT', '/v1/session/create')
       expect(refused.status).toBe(500)
-      expect(refused.text).toBe("Check 'serfHealth' is in critical state")
+      expect(refused.text).toBe("apply failed: Check 'serfHealth' is in critical state")
       server().checks.setStatus('serfHealth', 'passing')
       expect((await raw(t, 'PUT', '/v1/session/create')).status).toBe(200)
     })

@@ -1,6 +1,11 @@
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ConsulTarget, startTarget, uniquePrefix } from '../../support/consul-target.js'
+import {
+  againstRealConsul,
+  type ConsulTarget,
+  startTarget,
+  uniquePrefix,
+} from '../../support/consul-target.js'
 import { raw, rawRequestLine } from '../../support/raw-http.js'
 
 // Shared HTTP plumbing (consul-api.md §1): routing, encoding, headers, parse(). Runs against a
@@ -38,6 +43,40 @@ describe('routing', () => {
       expect(res.status).toBe(404)
       expect(res.text).toBe('Invalid URL path: not a recognized HTTP API endpoint\n')
     }
+  })
+
+  // The Index handler catches every unclaimed path; its hint depends on whether `/v1/` appears.
+  it('answers a path outside /v1/ with 404 and the hint to use /v1/, without API headers', async () => {
+    for (const path of ['/nope', '/v2/kv/x']) {
+      const res = await raw(t, 'GET', path)
+      expect(res.status, path).toBe(404)
+      expect(res.text, path).toBe(
+        "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'\n",
+      )
+      expect(res.headers['x-consul-default-acl-policy'], path).toBeUndefined()
+    }
+  })
+
+  // A real `consul agent -dev` serves its web UI and redirects `/` to `/ui/`; the dev server has
+  // no UI and answers like an agent with the UI disabled.
+  it.skipIf(againstRealConsul)('answers / like an agent without the UI', async () => {
+    const res = await raw(t, 'GET', '/')
+    expect(res.status).toBe(200)
+    expect(res.text).toMatch(/^Consul Agent: UI disabled\./)
+  })
+
+  // `wrap` runs url.ParseQuery before anything else and answers its error with an empty 500.
+  it.each([
+    ['GET', '/v1/kv/x?index=%zz'],
+    ['PUT', '/v1/kv/x?flags=1&a;b'],
+    ['OPTIONS', '/v1/kv/x?%'],
+    ['DELETE', '/v1/session/list?q=%G1'],
+    ['PUT', '/v1/session/create?dc=dc1;x'],
+  ])('answers %s %s (a query Go cannot parse) with an empty 500', async (method, path) => {
+    const res = await raw(t, method, path)
+    expect(res.status).toBe(500)
+    expect(res.text).toBe('')
+    expect(res.headers['x-consul-default-acl-policy']).toBeDefined()
   })
 
   it('redirects non-canonical paths with 301 to the cleaned path, keeping the query', async () => {

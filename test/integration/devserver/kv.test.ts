@@ -209,15 +209,16 @@ describe('locks: acquire and release (the worked sequence of §3.4)', () => {
     expect((await entryOf(key)).LockIndex).toBe(1)
   })
 
-  it('rejects empty and unknown sessions with the state-store texts', async () => {
+  // KVS.Apply wraps the FSM's error: `raft apply failed: %w` (agent/consul/kvs_endpoint.go).
+  it('rejects empty and unknown sessions with the state-store texts, as KVS.Apply wraps them', async () => {
     const key = `${uniquePrefix('lock')}/errors`
     const empty = await put(key, 'acquire=')
     expect(empty.status).toBe(500)
-    expect(empty.text).toBe('missing session')
-    expect((await put(key, 'release=')).text).toBe('missing session')
+    expect(empty.text).toBe('raft apply failed: missing session')
+    expect((await put(key, 'release=')).text).toBe('raft apply failed: missing session')
     const unknown = await put(key, 'acquire=00000000-0000-0000-0000-000000000000')
     expect(unknown.status).toBe(500)
-    expect(unknown.text).toBe('invalid session "00000000-0000-0000-0000-000000000000"')
+    expect(unknown.text).toBe('raft apply failed: invalid session "00000000-0000-0000-0000-000000000000"')
     // Releasing with a session that does not hold the key is just `false`.
     await put(key, '', 'v')
     expect((await put(key, 'release=00000000-0000-0000-0000-000000000000')).text.trim()).toBe('false')

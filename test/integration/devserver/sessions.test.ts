@@ -78,6 +78,18 @@ describe('create', () => {
     expect(read.index).toBeGreaterThanOrEqual(session?.CreateIndex ?? 0)
   })
 
+  // Negative durations stay below the 1000 ns threshold and are multiplied by time.Second in
+  // int64 arithmetic, which wraps; uint64/int64 precision is only kept in the raw text.
+  it.each([
+    ['-5s', -5n * 10n ** 18n],
+    ['-1h', -3600n * 10n ** 18n],
+    [-20, -20n * 10n ** 9n],
+  ])('wraps LockDelay %j × 1s like Go int64 arithmetic', async (lockDelay, product) => {
+    const { ID } = (await create(JSON.stringify({ LockDelay: lockDelay }))).json<{ ID: string }>()
+    const text = (await raw(t, 'GET', `/v1/session/info/${ID}`)).text
+    expect(text).toMatch(new RegExp(`"LockDelay": ?${BigInt.asIntN(64, product)},`))
+  })
+
   it('decodes case-insensitive field names and keeps the TTL string as sent', async () => {
     const sent = `${t.minTTLms * 1000}us`
     const res = await create(JSON.stringify({ name: 'n', ttl: sent, behavior: 'delete' }))
@@ -159,13 +171,15 @@ describe('create', () => {
     expect(await shape({ Checks: ['serfHealth'] })).toEqual({ NodeChecks: ['serfHealth'], Checks: undefined })
   })
 
+  // State-store errors come back wrapped by Session.Apply (`apply failed: %w`); `Must provide
+  // Node` is checked before Raft and is not wrapped.
   it('rejects unknown checks, nodes and an empty node', async () => {
     const check = await create('{"Checks":["nope"]}')
     expect(check.status).toBe(500)
-    expect(check.text).toBe("Missing check 'nope' registration")
+    expect(check.text).toBe("apply failed: Missing check 'nope' registration")
     const node = await create('{"Node":"no-such-node"}')
     expect(node.status).toBe(500)
-    expect(node.text).toBe('Missing node registration')
+    expect(node.text).toBe('apply failed: Missing node registration')
     expect((await create('{"Node":""}')).text).toBe('Must provide Node')
   })
 })

@@ -190,6 +190,26 @@ describe('read-only transactions', () => {
     expect(body.Results?.[1]?.KV).toMatchObject({ Key: `${p}/none`, Value: null })
   })
 
+  // Txn.Read returns before SetQueryMeta when a pre-check fails: the QueryMeta stays zero.
+  it('carry a zero QueryMeta when a pre-check fails (KnownLeader false, Index 0)', async () => {
+    const res = await txn([kv({ Verb: 'get', Key: '' })])
+    expect(res.status).toBe(409)
+    expect(res.headers['x-consul-knownleader']).toBe('false')
+    expect(res.headers['x-consul-lastcontact']).toBe('0')
+    expect(res.json<TxnReply>()).toMatchObject({
+      Results: null,
+      Errors: [{ OpIndex: 0, What: 'Must provide key' }],
+      Index: 0,
+      KnownLeader: false,
+      LastContact: 0,
+    })
+    // An error found while running the read (not in the pre-check) comes after SetQueryMeta.
+    const missing = await txn([kv({ Verb: 'get', Key: `${uniquePrefix('txn')}/none` })])
+    expect(missing.status).toBe(409)
+    expect(missing.headers['x-consul-knownleader']).toBe('true')
+    expect(missing.json<TxnReply>()).toMatchObject({ Index: 1, KnownLeader: true })
+  })
+
   it('apply parse() to the read path only', async () => {
     const read = await txn([kv({ Verb: 'get-or-empty', Key: 'x' })], '?stale&consistent')
     expect(read.status).toBe(400)
