@@ -135,7 +135,27 @@ export class ClientClosedError extends ConsulLockMachineError {
   }
 }
 
-/** True when retrying the same request may succeed: transport errors, 5xx and 429 answers. */
+/**
+ * True when retrying the same request may succeed: transport errors (no answer: refused, reset,
+ * timed out, malformed body), 5xx answers (leader lost, `Not ready to serve consistent reads`)
+ * and 429 rate limits. 4xx answers (bad request, ACL denied, not found) are not: the same request
+ * would fail the same way. Aborts and {@link ClientClosedError} are not retryable either.
+ *
+ * Go's `api.IsRetryableError` covers network errors and 500s only; 502/503/504 (a proxy in front
+ * of Consul) and 429 are added here. As Go warns, a write that failed this way may still have
+ * been applied: retry only writes that are safe to repeat (an acquire by the same session, a
+ * CAS, a session destroy).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await consul.session.renew(id)
+ * } catch (error) {
+ *   if (!isRetryable(error)) throw error
+ *   // back off and try again
+ * }
+ * ```
+ */
 export function isRetryable(error: unknown): boolean {
   return (error instanceof ConsulError || error instanceof ConsulTransportError) && error.retryable
 }

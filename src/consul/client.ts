@@ -77,8 +77,18 @@ export class Consul {
   }
 
   /**
-   * Closes the client: requests in flight reject with `ClientClosedError`, later calls too, and
-   * the owned connection pool is closed (a `dispatcher` passed in is left open). Idempotent.
+   * Closes the client: requests in flight (blocking reads included) reject at once with
+   * `ClientClosedError`, later calls too, and the owned connection pool is closed (a
+   * `dispatcher` passed in is left open). Nothing is released or destroyed on the server:
+   * destroy your sessions first. Idempotent; resolves once the pool's sockets are closed.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', async () => {
+   *   await consul.session.destroy(id)
+   *   await consul.close()
+   * })
+   * ```
    */
   close(): Promise<void> {
     return this.#transport.close()

@@ -8,30 +8,47 @@ import type { Dispatcher } from 'undici'
 import { InvalidOptionError } from '../errors.js'
 import { type Duration, toMilliseconds } from './duration.js'
 
-/** TLS settings for `https://` addresses. Each field defaults from its environment variable. */
+/**
+ * TLS settings for `https://` addresses. Each field defaults from the environment variable
+ * Consul's Go client reads for it.
+ *
+ * Deliberate differences from Go's `api.DefaultConfig`/`NewClient`:
+ * - a malformed `CONSUL_HTTP_SSL` or `CONSUL_HTTP_SSL_VERIFY` throws an `InvalidOptionError`.
+ *   Go only logs a warning; for `CONSUL_HTTP_SSL_VERIFY` it then turns verification **off**
+ *   (`CONSUL_HTTP_SSL_VERIFY=no` disables it), which is not a failure mode to copy.
+ * - options replace their variables as a group for the CA (`caFile`, `caPath`, `ca`): an
+ *   explicit `caPath` is not overridden by a stray `CONSUL_CACERT`, as it would be in Go.
+ * - a file in `caPath` that holds no certificate is skipped; Go fails on it.
+ */
 export interface ConsulTLSOptions {
   /**
-   * Use HTTPS for an address given without a scheme (`host:port`), and never downgrade an
-   * `http://` address to plain HTTP (Go's rule).
+   * Use HTTPS for an address given without a scheme (`host:port`) or a `unix://` socket, and
+   * never downgrade an `http://` address to plain HTTP (Go's rule).
    *
-   * @default `CONSUL_HTTP_SSL` (`true`/`1`/`t`…), else false
+   * @default `CONSUL_HTTP_SSL` parsed like Go's `strconv.ParseBool` (`1`, `t`, `true`, `TRUE`,
+   *   `True`, `0`, `f`, `false`…), else false
    */
   enabled?: boolean
   /**
-   * A PEM file with the CA certificate(s) to trust instead of the system roots.
+   * A PEM file with the CA certificate(s) to trust **instead of** the system roots. As in Go,
+   * the CA comes from one source only: `caFile`, else `ca`, else `caPath`.
    *
-   * @default `CONSUL_CACERT`
+   * @default `CONSUL_CACERT` (when none of `caFile`, `caPath`, `ca` is given)
+   * @example
+   * ```ts
+   * new Consul({ address: 'https://consul:8501', tls: { caFile: '/etc/consul/ca.pem' } })
+   * ```
    */
   caFile?: string
   /**
-   * A directory of PEM CA certificates to trust instead of the system roots (every file that
-   * contains a certificate, searched recursively).
+   * A directory of PEM CA certificates (searched recursively) to trust instead of the system
+   * roots; used only when neither `caFile` nor `ca` is set.
    *
-   * @default `CONSUL_CAPATH`
+   * @default `CONSUL_CAPATH` (when none of `caFile`, `caPath`, `ca` is given)
    */
   caPath?: string
   /**
-   * PEM CA certificate(s) given inline; added to `caFile`/`caPath`.
+   * PEM CA certificate(s) given inline (Go's `TLSConfig.CAPem`); used when `caFile` is not set.
    *
    * @default undefined
    */
@@ -53,16 +70,16 @@ export interface ConsulTLSOptions {
   /** An inline PEM client key; overrides `keyFile`. @default undefined */
   key?: string | Buffer
   /**
-   * The server name to send (SNI) and to verify the certificate against; a `:port` suffix is
-   * ignored, as in Go.
+   * The server name to send (SNI) and to verify the certificate against. A `:port` suffix is
+   * dropped, as Go does (`consul.service:8501` → `consul.service`, `[::1]:8501` → `::1`).
    *
-   * @default `CONSUL_TLS_SERVER_NAME`, else the address's host
+   * @default `CONSUL_TLS_SERVER_NAME`, else the address's host (`localhost` for a unix socket)
    */
   serverName?: string
   /**
    * Verify the server's certificate. Turn off only for tests.
    *
-   * @default `CONSUL_HTTP_SSL_VERIFY`, else true
+   * @default `CONSUL_HTTP_SSL_VERIFY` (a Go boolean; malformed throws), else true
    */
   verify?: boolean
 }
@@ -70,9 +87,14 @@ export interface ConsulTLSOptions {
 /** Options of `new Consul(options)`. Every option is optional. */
 export interface ConsulOptions {
   /**
-   * Where the agent listens: `host:port`, `http://host:port`, `https://host:port` (an extra
-   * path such as `https://gw.example/consul` is kept as a prefix of every request path), or
-   * `unix:///path/to/consul.sock`.
+   * Where the agent listens, in the forms `CONSUL_HTTP_ADDR` takes: `host:port` (HTTP, or HTTPS
+   * when `tls.enabled`/`CONSUL_HTTP_SSL`), `http://host:port` (upgraded to HTTPS when TLS is
+   * enabled, never the reverse), `https://host:port` (an extra path such as
+   * `https://gw.example/consul` is kept as a prefix of every request path, like Go's
+   * `PathPrefix`), or `unix://<socket path>` (absolute, or relative to the working directory).
+   *
+   * Unlike Go, the scheme is case-insensitive and credentials in the address are refused
+   * (`CONSUL_HTTP_AUTH` basic auth is not supported; use an ACL token).
    *
    * @default `CONSUL_HTTP_ADDR`, else `'http://127.0.0.1:8500'`
    * @example
@@ -86,12 +108,22 @@ export interface ConsulOptions {
    * The ACL token, sent only in the `X-Consul-Token` header. The client never exposes it (not in
    * errors, URLs, `toString` or `util.inspect`).
    *
-   * Precedence (as in Go, `tokenFile` beats `token` at the same level): the `tokenFile` option's
-   * contents, the `token` option, then — only if neither option is given — the contents of
-   * `CONSUL_HTTP_TOKEN_FILE`, then `CONSUL_HTTP_TOKEN`. An empty file is skipped. `token: ''`
-   * means "send no token".
+   * Precedence (as in Go, a token file beats a token at the same level): the `tokenFile`
+   * option's contents, the `token` option, then — only if neither option is given — the
+   * contents of `CONSUL_HTTP_TOKEN_FILE`, then `CONSUL_HTTP_TOKEN`. An empty file is skipped.
+   *
+   * Deliberately unlike Go, options always beat the environment: Go's
+   * `NewClient(DefaultConfig())` lets a `CONSUL_HTTP_TOKEN_FILE` override a `Token` set in code,
+   * and treats `Token: ""` as "use `CONSUL_HTTP_TOKEN`". Here `token: ''` means "send no token"
+   * (and ignore the variables), so code that picks a token is never overridden by a stray
+   * variable.
    *
    * @default `CONSUL_HTTP_TOKEN_FILE` contents, else `CONSUL_HTTP_TOKEN`, else none
+   * @example
+   * ```ts
+   * new Consul({ tokenFile: '/run/secrets/consul-token' })
+   * new Consul({ token: '' }) // anonymous, whatever CONSUL_HTTP_TOKEN says
+   * ```
    */
   token?: string
   /**
@@ -109,12 +141,14 @@ export interface ConsulOptions {
   datacenter?: string
   /**
    * The Enterprise namespace of every request (`?ns=`). Consul CE rejects it with a 400.
+   * `namespace: ''` sends none and ignores `CONSUL_NAMESPACE` (Go would fall back to it).
    *
    * @default `CONSUL_NAMESPACE`, else none
    */
   namespace?: string
   /**
    * The Enterprise admin partition of every request (`?partition=`). Consul CE rejects it.
+   * `partition: ''` sends none and ignores `CONSUL_PARTITION` (Go would fall back to it).
    *
    * @default `CONSUL_PARTITION`, else none
    */
@@ -136,7 +170,11 @@ export interface ConsulOptions {
   /**
    * An undici `Dispatcher` to send requests through, e.g. a `MockAgent` in tests or a
    * proxy agent. The client uses it as given and never closes it; without it the client owns
-   * one keep-alive connection pool, closed by `close()`.
+   * one keep-alive connection pool (unlimited connections, no pipelining), closed by `close()`.
+   *
+   * Every blocking read holds one connection until the server answers (up to ~10 min). A
+   * dispatcher with a `connections` cap or `pipelining > 1` makes short calls (a session renew)
+   * queue behind held reads: give it at least one connection per concurrent watch, plus one.
    *
    * @default undefined (a pool owned by the client)
    */
@@ -254,11 +292,13 @@ function parseAddress(address: string, option: string, tlsEnabled: boolean): Par
   const schemeMatch = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(address)
   const scheme = schemeMatch?.[1]?.toLowerCase()
   if (scheme === 'unix') {
+    // As Go: everything after `unix://` is the socket path, absolute or relative to the
+    // working directory (`unix://consul.sock`).
     const socketPath = address.slice(schemeMatch?.[0].length ?? 0)
-    if (!socketPath.startsWith('/')) {
+    if (socketPath === '') {
       throw new InvalidOptionError(
         option,
-        `a unix socket address needs an absolute path, e.g. 'unix:///run/consul.sock'`,
+        `a unix socket address needs a path, e.g. 'unix:///run/consul.sock'`,
       )
     }
     return {
@@ -291,6 +331,8 @@ function parseAddress(address: string, option: string, tlsEnabled: boolean): Par
   return { origin: url.origin, basePath, socketPath: undefined, displayAddress: `${url.origin}${basePath}` }
 }
 
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----'
+
 function loadCAPath(dir: string, option: string): string[] {
   let entries: string[]
   try {
@@ -310,10 +352,47 @@ function loadCAPath(dir: string, option: string): string[] {
     }
     if (!isFile) continue
     const text = readTextFile(file, option, 'CA certificate')
-    if (text.includes('-----BEGIN CERTIFICATE-----')) pems.push(text)
+    if (text.includes(PEM_CERTIFICATE)) pems.push(text)
   }
   if (pems.length === 0) throw new InvalidOptionError(option, `no PEM certificate found in '${dir}'`)
   return pems
+}
+
+/**
+ * The CA certificates to trust, from one source only, in Go's order (`go-rootcerts`): the CA
+ * file, else the inline PEM, else the CA directory; `undefined` → the system roots. Sources are
+ * not combined: setting a CA file means "trust exactly this", as it does for Consul's tools.
+ */
+function loadCA(source: {
+  file: string | undefined
+  inline?: string | Buffer | undefined
+  dir: string | undefined
+  level: 'tls' | 'env'
+}): string[] | undefined {
+  const [fileOption, dirOption] =
+    source.level === 'tls' ? ['tls.caFile', 'tls.caPath'] : ['CONSUL_CACERT', 'CONSUL_CAPATH']
+  if (source.file) {
+    const pem = readTextFile(source.file, fileOption, 'CA certificate')
+    if (!pem.includes(PEM_CERTIFICATE)) {
+      throw new InvalidOptionError(fileOption, `no PEM certificate found in '${source.file}'`)
+    }
+    return [pem]
+  }
+  if (source.inline !== undefined) {
+    const pem = source.inline.toString()
+    if (!pem.includes(PEM_CERTIFICATE)) throw new InvalidOptionError('tls.ca', 'holds no PEM certificate')
+    return [pem]
+  }
+  if (source.dir) return loadCAPath(source.dir, dirOption)
+  return undefined
+}
+
+/** Drops a `:port` from a server name the way Go's `SetupTLSConfig` does (`[::1]:8501` → `::1`). */
+function stripPort(serverName: string): string {
+  const hasPort = serverName.lastIndexOf(':') > serverName.lastIndexOf(']')
+  if (!hasPort) return serverName
+  const host = serverName.slice(0, serverName.lastIndexOf(':'))
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }
 
 function resolveTLS(
@@ -321,10 +400,14 @@ function resolveTLS(
   env: Readonly<Record<string, string | undefined>>,
   host: ParsedAddress,
 ): ResolvedTLS | undefined {
-  const caFile = checkString(tls.caFile, 'tls.caFile') ?? nonEmpty(env.CONSUL_CACERT)
-  const caFileOption = tls.caFile !== undefined ? 'tls.caFile' : 'CONSUL_CACERT'
-  const caPath = checkString(tls.caPath, 'tls.caPath') ?? nonEmpty(env.CONSUL_CAPATH)
-  const caPathOption = tls.caPath !== undefined ? 'tls.caPath' : 'CONSUL_CAPATH'
+  checkString(tls.caFile, 'tls.caFile')
+  checkString(tls.caPath, 'tls.caPath')
+  if (tls.ca !== undefined && typeof tls.ca !== 'string' && !Buffer.isBuffer(tls.ca)) {
+    throw new InvalidOptionError('tls.ca', 'must be PEM text or a Buffer')
+  }
+  // The CA options replace the CA variables as a whole: an explicit `caPath` is not overridden
+  // by a `CONSUL_CACERT` left in the environment (Go's `NewClient` would let it).
+  const caOptionsGiven = Boolean(tls.caFile || tls.caPath || tls.ca !== undefined)
   const certFile = checkString(tls.certFile, 'tls.certFile') ?? nonEmpty(env.CONSUL_CLIENT_CERT)
   const certOption = tls.certFile !== undefined ? 'tls.certFile' : 'CONSUL_CLIENT_CERT'
   const keyFile = checkString(tls.keyFile, 'tls.keyFile') ?? nonEmpty(env.CONSUL_CLIENT_KEY)
@@ -335,28 +418,28 @@ function resolveTLS(
     checkBoolean(tls.verify, 'tls.verify') ??
     (verifyEnv === undefined ? true : parseBool(verifyEnv, 'CONSUL_HTTP_SSL_VERIFY'))
 
-  const ca: string[] = []
-  if (caFile) ca.push(readTextFile(caFile, caFileOption, 'CA certificate'))
-  if (caPath) ca.push(...loadCAPath(caPath, caPathOption))
-  if (tls.ca !== undefined) ca.push(tls.ca.toString())
+  const ca = loadCA(
+    caOptionsGiven
+      ? { file: tls.caFile, inline: tls.ca, dir: tls.caPath, level: 'tls' }
+      : { file: nonEmpty(env.CONSUL_CACERT), dir: nonEmpty(env.CONSUL_CAPATH), level: 'env' },
+  )
 
   const cert = tls.cert ?? (certFile ? readTextFile(certFile, certOption, 'client certificate') : undefined)
   const key = tls.key ?? (keyFile ? readTextFile(keyFile, keyOption, 'client key') : undefined)
   if ((cert === undefined) !== (key === undefined)) {
     throw new InvalidOptionError(
-      cert === undefined ? 'tls.certFile' : 'tls.keyFile',
+      cert === undefined ? certOption : keyOption,
       'both a client certificate and a client key must be provided',
     )
   }
 
   const resolved: ResolvedTLS = { rejectUnauthorized: verify }
-  if (ca.length > 0) resolved.ca = ca
+  if (ca !== undefined) resolved.ca = ca
   if (cert !== undefined) resolved.cert = cert
   if (key !== undefined) resolved.key = key
-  // Go strips a :port from the server name.
-  if (serverName) resolved.servername = serverName.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')
+  if (serverName) resolved.servername = stripPort(serverName)
   const isTLS = host.origin.startsWith('https:')
-  const customised = ca.length > 0 || cert !== undefined || serverName !== undefined || !verify
+  const customised = ca !== undefined || cert !== undefined || serverName !== undefined || !verify
   return isTLS || customised ? resolved : undefined
 }
 

@@ -102,7 +102,19 @@ function checkSession(session: unknown, option: string): string {
   return session
 }
 
-/** The KV endpoints, reached as `consul.kv`. */
+/** Decodes a JSON array of key names. */
+function decodeKeyNames(body: unknown): string[] {
+  return asArrayOrEmpty(body, 'keys response').map((key) => {
+    if (typeof key !== 'string') throw new MalformedResponseError('a key is not a string')
+    return key
+  })
+}
+
+/**
+ * The KV endpoints (`/v1/kv/`), reached as `consul.kv`. Reads resolve `{ value, meta }` and can
+ * block (`index`, `wait`); writes resolve the server's `true`/`false`. Keys are plain strings
+ * without a leading `/`; they are percent-encoded into the URL path here.
+ */
 export class KVEndpoint {
   readonly #transport: Transport
 
@@ -112,61 +124,45 @@ export class KVEndpoint {
   }
 
   /**
-   * Reads one key. Resolves `value: null` when the key does not exist (a 404, whose
-   * `meta.lastIndex` can still be blocked on).
+   * Reads one key (`GET /v1/kv/<key>`). Resolves `value: null` when the key does not exist (a
+   * 404, whose `meta.lastIndex` can still be blocked on, to wait for the key to appear).
    *
    * @example
    * ```ts
    * const { value: pair, meta } = await consul.kv.get('service/leader')
-   * console.log(pair?.value?.toString(), meta.lastIndex)
+   * console.log(pair?.session, pair?.value?.toString(), meta.lastIndex)
+   * // Wait (up to 15 s) for the key to change, with a consistent read as the lock monitor does:
+   * await consul.kv.get('service/leader', { index: meta.lastIndex, wait: '15s', consistent: true })
    * ```
    */
   async get(key: string, options: ReadOptions = {}): Promise<ReadResult<KVPair | null>> {
     checkKey(key, 'key', false)
-    const { params, maxHoldMs } = readRequestParts(options)
-    return this.#transport.request({
-      method: 'GET',
-      path: `/v1/kv/${encodeKeyPath(key)}`,
-      params,
-      maxHoldMs,
-      signal: options.signal,
-      accept: [404],
-      decode: (response) => {
-        const meta = parseQueryMeta(response.headers)
-        if (response.status === 404) return { value: null, meta }
-        const entries = asArray(parseJson(response.body.toString('utf8')), 'KV response')
-        return { value: entries.length > 0 ? decodeKVPair(entries[0]) : null, meta }
-      },
+    return this.#read(key, [], options, null, (body) => {
+      const entries = asArray(body, 'KV response')
+      return entries.length > 0 ? decodeKVPair(entries[0]) : null
     })
   }
 
   /**
-   * Reads every key starting with `prefix` (a raw string prefix), sorted by key. Resolves `[]`
-   * when there are none.
+   * Reads every key starting with `prefix` (`GET /v1/kv/<prefix>?recurse`; a raw string prefix:
+   * `locks/a` also matches `locks/ab`), sorted by key. Resolves `[]` when there are none.
+   *
+   * @example
+   * ```ts
+   * const { value: pairs, meta } = await consul.kv.list('service/semaphore/')
+   * const holders = pairs.filter((pair) => pair.session !== undefined)
+   * ```
    */
   async list(prefix: string, options: ReadOptions = {}): Promise<ReadResult<KVPair[]>> {
     checkKey(prefix, 'prefix', true)
-    const { params, maxHoldMs } = readRequestParts(options)
-    params.push(['recurse'])
-    return this.#transport.request({
-      method: 'GET',
-      path: `/v1/kv/${encodeKeyPath(prefix)}`,
-      params,
-      maxHoldMs,
-      signal: options.signal,
-      accept: [404],
-      decode: (response) => {
-        const meta = parseQueryMeta(response.headers)
-        if (response.status === 404) return { value: [], meta }
-        const entries = asArrayOrEmpty(parseJson(response.body.toString('utf8')), 'KV response')
-        return { value: entries.map(decodeKVPair), meta }
-      },
-    })
+    return this.#read(prefix, [['recurse']], options, [], (body) =>
+      asArrayOrEmpty(body, 'KV response').map(decodeKVPair),
+    )
   }
 
   /**
-   * Lists the key names starting with `prefix`, optionally cut after a `separator`. Resolves
-   * `[]` when there are none.
+   * Lists the key names starting with `prefix` (`GET /v1/kv/<prefix>?keys`), optionally cut
+   * after a `separator`. Resolves `[]` when there are none.
    *
    * @example
    * ```ts
@@ -175,38 +171,23 @@ export class KVEndpoint {
    */
   async keys(prefix: string, options: KeysOptions = {}): Promise<ReadResult<string[]>> {
     checkKey(prefix, 'prefix', true)
-    const { params, maxHoldMs } = readRequestParts(options)
-    params.push(['keys'])
+    const params: QueryParam[] = [['keys']]
     if (options.separator !== undefined) {
       if (typeof options.separator !== 'string') throw new InvalidOptionError('separator', 'must be a string')
       if (options.separator !== '') params.push(['separator', options.separator])
     }
-    return this.#transport.request({
-      method: 'GET',
-      path: `/v1/kv/${encodeKeyPath(prefix)}`,
-      params,
-      maxHoldMs,
-      signal: options.signal,
-      accept: [404],
-      decode: (response) => {
-        const meta = parseQueryMeta(response.headers)
-        if (response.status === 404) return { value: [], meta }
-        const keys = asArrayOrEmpty(parseJson(response.body.toString('utf8')), 'keys response').map((key) => {
-          if (typeof key !== 'string') throw new MalformedResponseError('a key is not a string')
-          return key
-        })
-        return { value: keys, meta }
-      },
-    })
+    return this.#read(prefix, params, options, [], decodeKeyNames)
   }
 
   /**
-   * Writes a value (and its `flags`). Resolves `true`, or with `cas` whether the check passed.
-   * A session holding the key keeps it; the key's `lockIndex` is reset to 0.
+   * Writes a value and its `flags` (`PUT /v1/kv/<key>`). Resolves `true`, or with `cas` whether
+   * the check passed. A session holding the key keeps it; the key's `lockIndex` is reset to 0.
    *
    * @example
    * ```ts
-   * const ok = await consul.kv.put('config/app', JSON.stringify(config), { cas: pair.modifyIndex })
+   * await consul.kv.put('config/app', JSON.stringify(config))
+   * // Only if nobody changed it since we read it (cas: 0n → only if it does not exist):
+   * const ok = await consul.kv.put('config/app', next, { cas: pair.modifyIndex })
    * ```
    */
   async put(key: string, value: KVValueInput, options: PutOptions = {}): Promise<boolean> {
@@ -218,9 +199,16 @@ export class KVEndpoint {
   }
 
   /**
-   * Acquires the lock on `key` for `session`, writing `value` and `flags`. Resolves `true` when
-   * the session holds the lock, `false` when another session holds it or a lock-delay is in
-   * effect.
+   * Acquires the lock on `key` for `session` (`PUT /v1/kv/<key>?acquire=<session>`), writing
+   * `value` and `flags`. Resolves `true` when the session holds the lock (also when it already
+   * did), `false` when another session holds it or a lock-delay is in effect — read the key to
+   * tell which (Go's `Lock` does the same).
+   *
+   * @example
+   * ```ts
+   * const LOCK_FLAGS = 0x2ddccbc058a50c18n // Go's api.LockFlagValue
+   * const held = await consul.kv.acquire('service/leader', session, 'node-a', { flags: LOCK_FLAGS })
+   * ```
    */
   async acquire(
     key: string,
@@ -228,16 +216,19 @@ export class KVEndpoint {
     value?: KVValueInput,
     options: LockWriteOptions = {},
   ): Promise<boolean> {
-    checkKey(key, 'key', false)
-    checkSession(session, 'session')
-    const body = valueBytes(value, 'value')
-    const params = [...flagsParams(options.flags, 'flags'), ['acquire', session] as const]
-    return this.#write('PUT', key, params, body, options)
+    return this.#lockWrite('acquire', key, session, value, options)
   }
 
   /**
-   * Releases the lock `session` holds on `key`, writing `value` and `flags`. Resolves `false`
-   * when the session did not hold it.
+   * Releases the lock `session` holds on `key` (`PUT /v1/kv/<key>?release=<session>`), writing
+   * `value` and `flags` (pass the lock's flags again: every write replaces them). Resolves
+   * `false` when the session did not hold it. Unlike a session's invalidation, a release starts
+   * no lock-delay.
+   *
+   * @example
+   * ```ts
+   * await consul.kv.release('service/leader', session, 'node-a', { flags: LOCK_FLAGS })
+   * ```
    */
   async release(
     key: string,
@@ -245,16 +236,19 @@ export class KVEndpoint {
     value?: KVValueInput,
     options: LockWriteOptions = {},
   ): Promise<boolean> {
-    checkKey(key, 'key', false)
-    checkSession(session, 'session')
-    const body = valueBytes(value, 'value')
-    const params = [...flagsParams(options.flags, 'flags'), ['release', session] as const]
-    return this.#write('PUT', key, params, body, options)
+    return this.#lockWrite('release', key, session, value, options)
   }
 
   /**
-   * Deletes a key (or, with `recurse`, every key under a prefix). Resolves `true`, or with `cas`
-   * whether the check passed (a missing key passes).
+   * Deletes a key (`DELETE /v1/kv/<key>`), or with `recurse` every key under a prefix. Resolves
+   * `true`, or with `cas` whether the check passed (a missing key passes).
+   *
+   * @example
+   * ```ts
+   * // Remove a lock key only if nobody took it since we read it (Go's Lock.Destroy):
+   * const removed = await consul.kv.delete('service/leader', { cas: pair.modifyIndex })
+   * await consul.kv.delete('service/semaphore/', { recurse: true })
+   * ```
    */
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
     if (options.recurse && options.cas !== undefined) {
@@ -265,6 +259,44 @@ export class KVEndpoint {
     if (options.recurse) params.push(['recurse'])
     if (options.cas !== undefined) params.push(['cas', toUint64(options.cas, 'cas').toString()])
     return this.#write('DELETE', key, params, undefined, options)
+  }
+
+  /** A KV read: a 404 resolves `notFound`, a 200 the decoded JSON body, both with the meta. */
+  #read<T>(
+    key: string,
+    params: readonly QueryParam[],
+    options: ReadOptions,
+    notFound: T,
+    decodeBody: (body: unknown) => T,
+  ): Promise<ReadResult<T>> {
+    const read = readRequestParts(options)
+    return this.#transport.request({
+      method: 'GET',
+      path: `/v1/kv/${encodeKeyPath(key)}`,
+      params: [...read.params, ...params],
+      maxHoldMs: read.maxHoldMs,
+      signal: options.signal,
+      accept: [404],
+      decode: (response) => ({
+        value: response.status === 404 ? notFound : decodeBody(parseJson(response.body.toString('utf8'))),
+        meta: parseQueryMeta(response.headers),
+      }),
+    })
+  }
+
+  /** `?acquire=` and `?release=`: the same write, told apart by the parameter name. */
+  #lockWrite(
+    operation: 'acquire' | 'release',
+    key: string,
+    session: string,
+    value: KVValueInput | undefined,
+    options: LockWriteOptions,
+  ): Promise<boolean> {
+    checkKey(key, 'key', false)
+    checkSession(session, 'session')
+    const body = valueBytes(value, 'value')
+    const params: QueryParam[] = [...flagsParams(options.flags, 'flags'), [operation, session]]
+    return this.#write('PUT', key, params, body, options)
   }
 
   #write(
@@ -278,7 +310,7 @@ export class KVEndpoint {
       method,
       path: `/v1/kv/${encodeKeyPath(key)}`,
       params,
-      // Go's client sends a (possibly empty) body with every KV PUT.
+      // Go's client sends a (possibly empty) body with every KV PUT, as octet-stream.
       ...(method === 'PUT'
         ? { body: body ?? new Uint8Array(0), contentType: 'application/octet-stream' }
         : {}),

@@ -122,7 +122,7 @@ function decodeSessionList(response: TransportResponse): SessionEntry[] {
   return asArrayOrEmpty(parseJson(response.body.toString('utf8')), 'session list').map(decodeSessionEntry)
 }
 
-/** The session endpoints, reached as `consul.session`. */
+/** The session endpoints (`/v1/session/`), reached as `consul.session`. */
 export class SessionEndpoint {
   readonly #transport: Transport
 
@@ -132,7 +132,9 @@ export class SessionEndpoint {
   }
 
   /**
-   * Creates a session and resolves its id. Omitted options use Consul's defaults.
+   * Creates a session (`PUT /v1/session/create`) and resolves its id. Omitted options use
+   * Consul's defaults: no TTL, lock-delay 15 s, behavior `release`, the node's `serfHealth` check.
+   * The body is Go's: `TTL` as a duration string, `LockDelay` as `"<n>ms"`.
    *
    * @example
    * ```ts
@@ -152,8 +154,15 @@ export class SessionEndpoint {
   }
 
   /**
-   * Renews a TTL session. Resolves the session (its `ttl` is the server's, which may differ from
-   * the one asked for), or `null` when the session no longer exists — Go's `ErrSessionExpired`.
+   * Renews a TTL session (`PUT /v1/session/renew/<id>`). Resolves the session (its `ttl` is the
+   * server's, which may differ from the one asked for: renew again at half of it), or `null`
+   * when the session no longer exists — Go's `ErrSessionExpired`; its locks are gone.
+   *
+   * @example
+   * ```ts
+   * const renewed = await consul.session.renew(id, { signal })
+   * if (renewed === null) onLost('session-invalidated')
+   * ```
    */
   async renew(id: string, options: CallOptions = {}): Promise<SessionEntry | null> {
     checkId(id, 'id')
@@ -174,8 +183,14 @@ export class SessionEndpoint {
   }
 
   /**
-   * Destroys a session: the locks it holds are released (or deleted, for behavior `delete`) and
-   * its lock-delay starts. Destroying an unknown session succeeds.
+   * Destroys a session (`PUT /v1/session/destroy/<id>`): the locks it holds are released (or
+   * deleted, for behavior `delete`) and its lock-delay starts on them. Destroying an unknown
+   * session succeeds, so it is safe to retry.
+   *
+   * @example
+   * ```ts
+   * await consul.session.destroy(id)
+   * ```
    */
   async destroy(id: string, options: CallOptions = {}): Promise<void> {
     checkId(id, 'id')
@@ -187,18 +202,43 @@ export class SessionEndpoint {
     })
   }
 
-  /** Reads one session; `value: null` when it does not exist. Blocking-capable. */
+  /**
+   * Reads one session (`GET /v1/session/info/<id>`); `value: null` when it does not exist.
+   * Blocking-capable: with `index`, resolves when the session is created or destroyed.
+   *
+   * @example
+   * ```ts
+   * const { value: session, meta } = await consul.session.info(id)
+   * // Resolves as soon as the session is invalidated (or after 5 min):
+   * await consul.session.info(id, { index: meta.lastIndex, wait: '5m', signal })
+   * ```
+   */
   async info(id: string, options: ReadOptions = {}): Promise<ReadResult<SessionEntry | null>> {
     checkId(id, 'id')
     return this.#read(`/v1/session/info/${encodeURIComponent(id)}`, options, (list) => list[0] ?? null)
   }
 
-  /** Lists every session. Blocking-capable. */
+  /**
+   * Lists every session (`GET /v1/session/list`). Blocking-capable.
+   *
+   * @example
+   * ```ts
+   * const { value: sessions } = await consul.session.list()
+   * ```
+   */
   async list(options: ReadOptions = {}): Promise<ReadResult<SessionEntry[]>> {
     return this.#read('/v1/session/list', options, (list) => list)
   }
 
-  /** Lists the sessions of one node. Blocking-capable. */
+  /**
+   * Lists the sessions of one node (`GET /v1/session/node/<node>`); `[]` for an unknown node.
+   * Blocking-capable.
+   *
+   * @example
+   * ```ts
+   * const { value: mine } = await consul.session.node('node-a')
+   * ```
+   */
   async node(node: string, options: ReadOptions = {}): Promise<ReadResult<SessionEntry[]>> {
     checkId(node, 'node')
     return this.#read(`/v1/session/node/${encodeURIComponent(node)}`, options, (list) => list)

@@ -55,6 +55,11 @@ function isProgrammingError(error: unknown): boolean {
   return typeof code === 'string' && PROGRAMMING_ERROR_CODES.has(code)
 }
 
+/**
+ * The query string, in the order given. Consul reads its flags by presence, so a flag is sent
+ * bare (`?recurse`, `?consistent`) where Go's `url.Values` writes `?recurse=`, and parameters
+ * are not sorted by name as Go sorts them; the server sees the same request either way.
+ */
 function encodeQuery(params: readonly QueryParam[]): string {
   return params
     .map(([name, value]) =>
@@ -71,6 +76,43 @@ function encodeQuery(params: readonly QueryParam[]): string {
  */
 export function responseTimeoutMs(maxHoldMs: number, timeoutMs: number): number {
   return Math.ceil(maxHoldMs + timeoutMs)
+}
+
+/**
+ * The requests in flight per caller signal. Each signal gets **one** `abort` listener however
+ * many calls share it (a lock's long-lived shutdown signal may be shared by dozens of concurrent
+ * blocking reads): one listener per call would trip Node's `MaxListenersExceededWarning` at 11
+ * and cost a listener registration per call. The entry, and the listener, go away with the last
+ * call.
+ */
+const linkedRequests = new WeakMap<AbortSignal, Set<AbortController>>()
+
+function abortLinked(this: AbortSignal): void {
+  const controllers = linkedRequests.get(this)
+  linkedRequests.delete(this)
+  for (const controller of controllers ?? []) controller.abort(this.reason)
+}
+
+/**
+ * Aborts `controller` with `signal.reason` when `signal` fires. Returns the function that
+ * unlinks it again; the signal's listener is removed once no call uses it.
+ *
+ * @internal
+ */
+export function linkToSignal(signal: AbortSignal, controller: AbortController): () => void {
+  let controllers = linkedRequests.get(signal)
+  if (!controllers) {
+    controllers = new Set()
+    linkedRequests.set(signal, controllers)
+    signal.addEventListener('abort', abortLinked, { once: true })
+  }
+  controllers.add(controller)
+  return () => {
+    const current = linkedRequests.get(signal)
+    if (!current?.delete(controller) || current.size > 0) return
+    linkedRequests.delete(signal)
+    signal.removeEventListener('abort', abortLinked)
+  }
 }
 
 export class Transport {
@@ -92,6 +134,12 @@ export class Transport {
       if (config.tls) Object.assign(connect, config.tls)
       this.#dispatcher = new Pool(config.origin, {
         connect,
+        // A blocking query occupies its connection for up to ~10 min, so the pool must never
+        // cap connections (a short renew would queue behind held watches) nor pipeline
+        // (a request behind a held one waits for it). These are undici's defaults; they are
+        // spelled out because the lock machine depends on them.
+        connections: null,
+        pipelining: 1,
         headersTimeout: config.timeoutMs,
         bodyTimeout: config.timeoutMs,
       })
@@ -122,8 +170,7 @@ export class Transport {
     signal?.throwIfAborted()
 
     const controller = new AbortController()
-    const onAbort = () => controller.abort(signal?.reason)
-    signal?.addEventListener('abort', onAbort, { once: true })
+    const unlink = signal ? linkToSignal(signal, controller) : undefined
     this.#inFlight.add(controller)
 
     const headers: Record<string, string> = {}
@@ -153,7 +200,7 @@ export class Transport {
       if (error instanceof ConsulError || isProgrammingError(error)) throw error
       throw new ConsulTransportError({ method, path, cause: error })
     } finally {
-      signal?.removeEventListener('abort', onAbort)
+      unlink?.()
       this.#inFlight.delete(controller)
     }
   }

@@ -193,6 +193,28 @@ describe('blocking reads', () => {
     expect(after.value?.value?.toString()).toBe('still')
   })
 
+  it('renews a session promptly while 20 blocking reads are held on the same client', async () => {
+    const key = `${prefix}/busy`
+    await consul.kv.put(key, 'v')
+    const { meta } = await consul.kv.get(key)
+    const controller = new AbortController()
+    const watches = Array.from({ length: 20 }, () =>
+      consul.kv
+        .get(key, { index: meta.lastIndex, wait: '5m', signal: controller.signal })
+        .catch((error: unknown) => error),
+    )
+    try {
+      await blockingQueriesHeld(target, 20)
+      const session = await newSession()
+      const started = performance.now()
+      expect(await consul.session.renew(session)).toMatchObject({ id: session })
+      expect(performance.now() - started).toBeLessThan(1_000)
+    } finally {
+      controller.abort(new Error('test done'))
+      await Promise.all(watches)
+    }
+  })
+
   it('aborts a blocking read in flight promptly with the signal reason, and the client stays usable', async () => {
     const key = `${prefix}/abort`
     await consul.kv.put(key, 'v')

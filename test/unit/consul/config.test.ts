@@ -79,6 +79,12 @@ describe('address', () => {
     expect(config.displayAddress).toBe('unix:///var/run/consul.sock')
   })
 
+  it('accepts a unix socket path relative to the working directory, as Go does', () => {
+    const config = resolveConfig({ env: { CONSUL_HTTP_ADDR: 'unix://run/consul.sock' } })
+    expect(config.socketPath).toBe('run/consul.sock')
+    expect(config.displayAddress).toBe('unix://run/consul.sock')
+  })
+
   it('prefers the address option over CONSUL_HTTP_ADDR', () => {
     const config = resolveConfig({ address: 'example.org:1', env: { CONSUL_HTTP_ADDR: 'other:2' } })
     expect(config.origin).toBe('http://example.org:1')
@@ -103,7 +109,7 @@ describe('address', () => {
     ['ftp://h:21', "unknown scheme 'ftp'"],
     ['http://user:secret@h:8500', 'credentials in the address'],
     ['http://h:8500/?x=1', 'query string'],
-    ['unix://relative.sock', 'absolute path'],
+    ['unix://', 'needs a path'],
     ['http://h:99999', 'not a valid address'],
   ])('rejects the address %s before any request', (address, problem) => {
     const error = invalidOption(() => new Consul({ env: {}, address }))
@@ -225,7 +231,8 @@ describe('TLS', () => {
       },
     })
     expect(config.origin).toBe('https://consul:8501')
-    expect(config.tls?.ca?.map((pem) => pem.split('\n')[1])).toEqual(['CAFILE', 'CAPATH-A', 'CAPATH-B'])
+    // As go-rootcerts: the CA file alone, CONSUL_CAPATH is not added to it.
+    expect(config.tls?.ca?.map((pem) => pem.split('\n')[1])).toEqual(['CAFILE'])
     expect(config.tls?.cert).toContain('CLIENT')
     expect(config.tls?.key).toBe(KEY)
     expect(config.tls?.servername).toBe('server.dc1.consul')
@@ -236,9 +243,53 @@ describe('TLS', () => {
     const config = resolveConfig({
       env: { CONSUL_HTTP_SSL_VERIFY: 'false', CONSUL_TLS_SERVER_NAME: 'env-name', CONSUL_CACERT: '/nope' },
       address: 'https://h:8501',
-      tls: { verify: true, serverName: 'opt-name', caFile: file('opt-ca.pem', CERT), ca: 'INLINE' },
+      tls: { verify: true, serverName: 'opt-name', caFile: file('opt-ca.pem', CERT) },
     })
-    expect(config.tls).toEqual({ rejectUnauthorized: true, servername: 'opt-name', ca: [CERT, 'INLINE'] })
+    expect(config.tls).toEqual({ rejectUnauthorized: true, servername: 'opt-name', ca: [CERT] })
+  })
+
+  it("takes the CA from one source in go-rootcerts' order: file, else inline PEM, else directory", () => {
+    const caDir = join(dir, 'one-source')
+    mkdirSync(caDir, { recursive: true })
+    writeFileSync(join(caDir, 'dir.pem'), CERT.replace('MIIB', 'DIR'))
+    const caFile = file('one-source.pem', CERT.replace('MIIB', 'FILE'))
+    const inline = CERT.replace('MIIB', 'INLINE')
+    const first = (tls: object) =>
+      resolveConfig({ env: {}, address: 'https://h:1', tls }).tls?.ca?.map((pem) => pem.split('\n')[1])
+
+    expect(first({ caFile, ca: inline, caPath: caDir })).toEqual(['FILE'])
+    expect(first({ ca: inline, caPath: caDir })).toEqual(['INLINE'])
+    expect(first({ caPath: caDir })).toEqual(['DIR'])
+    expect(resolveConfig({ env: { CONSUL_CAPATH: caDir }, address: 'https://h:1' }).tls?.ca).toHaveLength(1)
+  })
+
+  it('does not let CONSUL_CACERT override an explicit caPath (Go would)', () => {
+    const caDir = join(dir, 'explicit-dir')
+    mkdirSync(caDir, { recursive: true })
+    writeFileSync(join(caDir, 'dir.pem'), CERT.replace('MIIB', 'DIR'))
+    const config = resolveConfig({
+      env: { CONSUL_CACERT: file('stray.pem', CERT.replace('MIIB', 'STRAY')) },
+      address: 'https://h:1',
+      tls: { caPath: caDir },
+    })
+    expect(config.tls?.ca?.map((pem) => pem.split('\n')[1])).toEqual(['DIR'])
+  })
+
+  it('rejects a CA file or inline CA without a PEM certificate', () => {
+    const notPem = file('not-a-ca.pem', 'hello')
+    expect(invalidOption(() => resolveConfig({ env: { CONSUL_CACERT: notPem } })).option).toBe(
+      'CONSUL_CACERT',
+    )
+    expect(invalidOption(() => resolveConfig({ env: {}, tls: { ca: 'INLINE' } })).option).toBe('tls.ca')
+  })
+
+  it.each([
+    ['consul.service:8501', 'consul.service'],
+    ['[::1]:8501', '::1'],
+    ['[::1]', '[::1]'],
+    ['server.dc1.consul', 'server.dc1.consul'],
+  ])("drops the port from CONSUL_TLS_SERVER_NAME %s as Go's SetupTLSConfig does", (name, expected) => {
+    expect(resolveConfig({ env: { CONSUL_TLS_SERVER_NAME: name } }).tls?.servername).toBe(expected)
   })
 
   it('requires a client certificate and key together', () => {
@@ -246,6 +297,7 @@ describe('TLS', () => {
       resolveConfig({ env: { CONSUL_CLIENT_CERT: file('lonely.pem', CERT) }, address: 'https://h:1' }),
     )
     expect(error.message).toContain('both a client certificate and a client key')
+    expect(error.option).toBe('CONSUL_CLIENT_KEY')
   })
 
   it.each([

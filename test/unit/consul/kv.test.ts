@@ -64,6 +64,22 @@ describe('kv.get', () => {
     expect(plain && 'session' in plain).toBe(false)
   })
 
+  it('reads absent uint64 fields as 0n and an absent or null Value as null, like Go zero values', async () => {
+    mock.pool
+      .intercept({ path: '/v1/kv/sparse', method: 'GET' })
+      .reply(200, '[{"Key":"sparse","Session":"","CreateIndex":3,"ModifyIndex":4}]', {
+        headers: readHeaders(4),
+      })
+    expect((await mock.client().kv.get('sparse')).value).toEqual({
+      key: 'sparse',
+      value: null,
+      flags: 0n,
+      lockIndex: 0n,
+      createIndex: 3n,
+      modifyIndex: 4n,
+    })
+  })
+
   it('sends index, wait, consistent, stale, dc, ns and partition in the query string', async () => {
     mock.pool
       .intercept({ path: /^\/v1\/kv\/k/, method: 'GET' })

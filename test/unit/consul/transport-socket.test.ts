@@ -93,6 +93,31 @@ describe('owned pool over real sockets', () => {
     expect(sockets.size).toBeLessThanOrEqual(2)
   })
 
+  it('answers a short call at once while 20 blocking reads hold connections of the same pool', async () => {
+    // Blocking reads (with index=) are held until the test ends; everything else answers at once.
+    const held: ServerResponse[] = []
+    const { server, requests, address } = await serve((request, response) => {
+      if (request.url?.includes('index=')) held.push(response)
+      else response.end('true')
+    })
+    const sockets = new Set<unknown>()
+    server.on('connection', (socket) => sockets.add(socket))
+    const consul = client(address)
+    const watches = Array.from({ length: 20 }, (_, i) =>
+      rejection(consul.kv.get(`watch/${i}`, { index: 7n, wait: '5m' })),
+    )
+    await received(server, requests, 20)
+    expect(held).toHaveLength(20)
+
+    const started = performance.now()
+    expect(await consul.kv.put('renew-like', 'v')).toBe(true)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(sockets.size).toBe(21) // one connection per request in flight: no cap, no pipelining
+
+    await consul.close()
+    for (const outcome of await Promise.all(watches)) expect(outcome).toBeInstanceOf(ClientClosedError)
+  })
+
   it('maps a refused connection to a retryable ConsulTransportError', async () => {
     const { server, address } = await serve(() => {})
     await new Promise((resolve) => server.close(resolve))

@@ -146,6 +146,44 @@ describe('cancellation', () => {
     expect(mock.seen).toHaveLength(0)
   })
 
+  it.each<[string, (consul: Consul, signal: AbortSignal) => Promise<unknown>]>([
+    ['kv.get', (consul, signal) => consul.kv.get('k', { signal })],
+    ['kv.list', (consul, signal) => consul.kv.list('p/', { signal })],
+    ['kv.keys', (consul, signal) => consul.kv.keys('p/', { signal })],
+    ['kv.put', (consul, signal) => consul.kv.put('k', 'v', { signal })],
+    ['kv.acquire', (consul, signal) => consul.kv.acquire('k', 's', 'v', { signal })],
+    ['kv.release', (consul, signal) => consul.kv.release('k', 's', 'v', { signal })],
+    ['kv.delete', (consul, signal) => consul.kv.delete('k', { signal })],
+    ['session.create', (consul, signal) => consul.session.create({}, { signal })],
+    ['session.renew', (consul, signal) => consul.session.renew('s', { signal })],
+    ['session.destroy', (consul, signal) => consul.session.destroy('s', { signal })],
+    ['session.info', (consul, signal) => consul.session.info('s', { signal })],
+    ['session.list', (consul, signal) => consul.session.list({ signal })],
+    ['session.node', (consul, signal) => consul.session.node('n', { signal })],
+    ['txn', (consul, signal) => consul.txn([{ verb: 'get', key: 'k' }], { signal })],
+  ])(
+    '%s honours its signal: aborted before → nothing sent; aborted during → signal.reason',
+    async (_, call) => {
+      const consul = mock.client()
+      const early = new Error('aborted before')
+      expect(await rejection(call(consul, AbortSignal.abort(early)))).toBe(early)
+      expect(mock.seen).toHaveLength(0)
+
+      mock.pool
+        .intercept({ path: /^\/v1\//, method: /.*/ })
+        .reply(200, '[]')
+        .delay(60_000)
+      const controller = new AbortController()
+      const pending = rejection(call(consul, controller.signal))
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(mock.seen).toHaveLength(1)
+      const late = new Error('aborted during')
+      controller.abort(late)
+      expect(await pending).toBe(late)
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    },
+  )
+
   it('aborts an in-flight request at once and rejects with signal.reason, unwrapped', async () => {
     mock.pool
       .intercept({ path: /^\/v1\/kv\/k/, method: 'GET' })
@@ -171,6 +209,49 @@ describe('cancellation', () => {
     const error = await rejection(pending)
     expect(error).toBe(controller.signal.reason)
     expect((error as Error).name).toBe('AbortError')
+  })
+
+  it('keeps one abort listener on a signal shared by concurrent calls, and none once they settle', async () => {
+    mock.pool.intercept({ path: '/v1/kv/k', method: 'GET' }).reply(404, '').persist()
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const consul = mock.client()
+      const shared = new AbortController() // e.g. a lock's lifetime signal
+      let most = 0
+      for (let batch = 0; batch < 50; batch++) {
+        const calls = Array.from({ length: 200 }, () => consul.kv.get('k', { signal: shared.signal }))
+        most = Math.max(most, getEventListeners(shared.signal, 'abort').length)
+        await Promise.all(calls)
+      }
+      expect(mock.seen).toHaveLength(10_000)
+      expect(most).toBe(1)
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('aborts every call sharing a signal with its reason, and later calls on it reject at once', async () => {
+    mock.pool
+      .intercept({ path: /^\/v1\/kv\/k/, method: 'GET' })
+      .reply(200, '[]')
+      .delay(60_000)
+      .times(20)
+    const consul = mock.client()
+    const shared = new AbortController()
+    const calls = Array.from({ length: 20 }, (_, i) =>
+      rejection(consul.kv.get('k', { index: BigInt(i + 1), wait: '5m', signal: shared.signal })),
+    )
+    await new Promise((resolve) => setImmediate(resolve))
+    const reason = new Error('lock destroyed')
+    shared.abort(reason)
+    for (const outcome of await Promise.all(calls)) expect(outcome).toBe(reason)
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0)
+    expect(await rejection(consul.kv.get('k', { signal: shared.signal }))).toBe(reason)
   })
 
   it('removes its abort listener once the call settles', async () => {
