@@ -20,6 +20,12 @@ export interface ConsulTarget {
 /** True when the suite runs against a real agent; dev-server-only tests skip on it. */
 export const againstRealConsul = Boolean(process.env.CONSUL_HTTP_ADDR)
 
+/**
+ * Timeout for a test that waits out session TTLs: a real agent's minimum TTL is 10 s and a
+ * session may live 2×TTL, where the dev server's lowered minimum keeps it under a second.
+ */
+export const ttlTestTimeoutMs = againstRealConsul ? 75_000 : 20_000
+
 function normaliseAddress(address: string): string {
   return /^[a-z]+:\/\//i.test(address) ? address.replace(/\/+$/, '') : `http://${address}`
 }

@@ -3,6 +3,7 @@ import {
   againstRealConsul,
   type ConsulTarget,
   startTarget,
+  ttlTestTimeoutMs,
   uniquePrefix,
 } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
@@ -237,26 +238,34 @@ describe('destroy, renew and reads', () => {
 })
 
 describe('TTL and invalidation', () => {
-  it('expires a TTL session between TTL and 2×TTL (observed by a blocking query)', async () => {
-    const id = await createSession(t, { TTL: ttl() })
-    const elapsed = await waitUntilGone(id)
-    expect(elapsed).toBeGreaterThanOrEqual(t.minTTLms * 0.9)
-    expect(elapsed).toBeLessThan(t.minTTLms * 2 + 3000)
-  })
+  it(
+    'expires a TTL session between TTL and 2×TTL (observed by a blocking query)',
+    async () => {
+      const id = await createSession(t, { TTL: ttl() })
+      const elapsed = await waitUntilGone(id)
+      expect(elapsed).toBeGreaterThanOrEqual(t.minTTLms * 0.9)
+      expect(elapsed).toBeLessThan(t.minTTLms * 2 + 3000)
+    },
+    ttlTestTimeoutMs,
+  )
 
-  it('renew restarts the 2×TTL timer', async () => {
-    const id = await createSession(t, { TTL: ttl() })
-    const started = performance.now()
-    // Renew for ~3×TTL, well past the original 2×TTL deadline.
-    while (performance.now() - started < t.minTTLms * 3) {
-      expect((await raw(t, 'PUT', `/v1/session/renew/${id}`)).status).toBe(200)
-      await new Promise((resolve) => setTimeout(resolve, t.minTTLms / 2))
-    }
-    expect(await info(id)).toBeDefined()
-    const renewedAt = performance.now()
-    await waitUntilGone(id)
-    expect(performance.now() - renewedAt).toBeGreaterThanOrEqual(t.minTTLms * 0.9)
-  })
+  it(
+    'renew restarts the 2×TTL timer',
+    async () => {
+      const id = await createSession(t, { TTL: ttl() })
+      const started = performance.now()
+      // Renew for ~3×TTL, well past the original 2×TTL deadline.
+      while (performance.now() - started < t.minTTLms * 3) {
+        expect((await raw(t, 'PUT', `/v1/session/renew/${id}`)).status).toBe(200)
+        await new Promise((resolve) => setTimeout(resolve, t.minTTLms / 2))
+      }
+      expect(await info(id)).toBeDefined()
+      const renewedAt = performance.now()
+      await waitUntilGone(id)
+      expect(performance.now() - renewedAt).toBeGreaterThanOrEqual(t.minTTLms * 0.9)
+    },
+    ttlTestTimeoutMs,
+  )
 
   it('release behaviour: keys lose Session, keep LockIndex and value; lock-delay blocks re-acquire', async () => {
     const key = `${uniquePrefix('inv')}/k`
@@ -293,13 +302,17 @@ describe('TTL and invalidation', () => {
     expect((await raw(t, 'GET', `/v1/kv/${key}`)).status).toBe(404)
   })
 
-  it('TTL expiry invalidates like destroy', async () => {
-    const key = `${uniquePrefix('inv')}/ttl`
-    const holder = await createSession(t, { TTL: ttl(), LockDelay: 0 })
-    await raw(t, 'PUT', `/v1/kv/${key}?acquire=${holder}`)
-    const first = await raw(t, 'GET', `/v1/kv/${key}`)
-    const woke = await raw(t, 'GET', `/v1/kv/${key}?index=${first.index}&wait=30s`)
-    expect(woke.json<KvPairJson[]>()[0]).not.toHaveProperty('Session')
-    expect(woke.json<KvPairJson[]>()[0]?.LockIndex).toBe(1)
-  })
+  it(
+    'TTL expiry invalidates like destroy',
+    async () => {
+      const key = `${uniquePrefix('inv')}/ttl`
+      const holder = await createSession(t, { TTL: ttl(), LockDelay: 0 })
+      await raw(t, 'PUT', `/v1/kv/${key}?acquire=${holder}`)
+      const first = await raw(t, 'GET', `/v1/kv/${key}`)
+      const woke = await raw(t, 'GET', `/v1/kv/${key}?index=${first.index}&wait=30s`)
+      expect(woke.json<KvPairJson[]>()[0]).not.toHaveProperty('Session')
+      expect(woke.json<KvPairJson[]>()[0]?.LockIndex).toBe(1)
+    },
+    ttlTestTimeoutMs,
+  )
 })
