@@ -63,37 +63,66 @@ async function get(
   options: QueryOptions,
   key: string,
 ): Promise<Reply | undefined> {
-  const recurse = ctx.query.has('recurse')
-  if (!recurse) missingKey(key)
+  if (ctx.query.has('recurse')) return getTree(ctx, state, options, key)
+  missingKey(key)
+  ensureLocalDatacenter(state, options.datacenter)
+  const identity = state.acl.resolve(options.token)
+  state.acl.require(identity, 'key', 'read', key)
+  const { kv, hub } = state.store
+  const result = await blockingQuery(
+    { ...options, signal: ctx.signal, timers: state.timers },
+    () => {
+      const entry = kv.get(key)
+      return { entry, index: entry?.modifyIndex ?? kv.maxIndex(), notFound: entry === undefined }
+    },
+    (wake) => hub.watchKey(key, wake),
+  )
+  if (result === undefined) return undefined
+  const headers = metaHeaders({ index: result.index })
+  if (result.entry === undefined) return textReply(404, '', headers)
+  if (ctx.query.has('raw')) return rawReply(result.entry, headers)
+  return jsonReply([kvEntryJson(result.entry)], 200, headers)
+}
+
+/** `?recurse`: every entry under the prefix (`?raw` is ignored), 404 when there is none. */
+async function getTree(
+  ctx: RequestContext,
+  state: DevState,
+  options: QueryOptions,
+  prefix: string,
+): Promise<Reply | undefined> {
+  const listed = await readPrefix(ctx, state, options, prefix)
+  if (listed === undefined) return undefined
+  const { entries, headers } = listed
+  if (entries.length === 0) return textReply(404, '', headers)
+  return jsonReply(
+    entries.map((entry) => kvEntryJson(entry)),
+    200,
+    headers,
+  )
+}
+
+/**
+ * The blocking prefix read shared by `?recurse` and `?keys`: entries under `prefix` that the
+ * token may read (KVS.List and KVS.ListKeys both filter by ACL before anything else), and the
+ * meta headers, or `undefined` when the client went away.
+ */
+async function readPrefix(
+  ctx: RequestContext,
+  state: DevState,
+  options: QueryOptions,
+  prefix: string,
+): Promise<{ entries: KvEntry[]; headers: Record<string, string> } | undefined> {
   ensureLocalDatacenter(state, options.datacenter)
   const identity = state.acl.resolve(options.token)
   const { kv, hub } = state.store
-  const blocking = { ...options, signal: ctx.signal, timers: state.timers }
-
-  if (!recurse) {
-    state.acl.require(identity, 'key', 'read', key)
-    const result = await blockingQuery(
-      blocking,
-      () => {
-        const entry = kv.get(key)
-        return { entry, index: entry?.modifyIndex ?? kv.maxIndex(), notFound: entry === undefined }
-      },
-      (wake) => hub.watchKey(key, wake),
-    )
-    if (result === undefined) return undefined
-    const headers = metaHeaders({ index: result.index })
-    if (result.entry === undefined) return textReply(404, '', headers)
-    if (ctx.query.has('raw')) return rawReply(result.entry, headers)
-    return jsonReply([kvEntryJson(result.entry)], 200, headers)
-  }
-
   const result = await blockingQuery(
-    blocking,
+    { ...options, signal: ctx.signal, timers: state.timers },
     () => {
-      const entries = kv.list(key)
-      return { entries, index: kv.prefixIndex(key, entries) }
+      const entries = kv.list(prefix)
+      return { entries, index: kv.prefixIndex(prefix, entries) }
     },
-    (wake) => hub.watchPrefix(key, wake),
+    (wake) => hub.watchPrefix(prefix, wake),
   )
   if (result === undefined) return undefined
   const readable = filterReadable(
@@ -106,12 +135,7 @@ async function get(
     index: result.index,
     filteredByAcls: options.token !== '' && entries.length !== result.entries.length,
   })
-  if (entries.length === 0) return textReply(404, '', headers)
-  return jsonReply(
-    entries.map((entry) => kvEntryJson(entry)),
-    200,
-    headers,
-  )
+  return { entries, headers }
 }
 
 /** `?raw`: the stored bytes as `text/plain`, sandboxed so a browser never runs them. */
@@ -162,30 +186,10 @@ async function getKeys(
 ): Promise<Reply | undefined> {
   // The historic misspelling is still honoured; `separator` wins when both are given.
   const separator = queryGet(ctx.query, 'separator') || queryGet(ctx.query, 'seperator')
-  ensureLocalDatacenter(state, options.datacenter)
-  const identity = state.acl.resolve(options.token)
-  const { kv, hub } = state.store
-  const result = await blockingQuery(
-    { ...options, signal: ctx.signal, timers: state.timers },
-    () => {
-      const entries = kv.list(prefix)
-      return { entries, index: kv.prefixIndex(prefix, entries) }
-    },
-    (wake) => hub.watchPrefix(prefix, wake),
-  )
-  if (result === undefined) return undefined
-  // KVS.ListKeys filters the entries by ACL first, then cuts their keys at the separator.
-  const readable = filterReadable(
-    state,
-    identity,
-    result.entries.map((entry) => entry.key),
-  )
-  const entries = result.entries.filter((_, i) => readable[i])
+  const listed = await readPrefix(ctx, state, options, prefix)
+  if (listed === undefined) return undefined
+  const { entries, headers } = listed
   const keys = listKeys(entries, prefix, separator)
-  const headers = metaHeaders({
-    index: result.index,
-    filteredByAcls: options.token !== '' && entries.length !== result.entries.length,
-  })
   if (keys.length === 0 && prefix !== '') return textReply(404, '', headers)
   return jsonReply(keys, 200, headers)
 }

@@ -1,38 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Consul } from '../../../src/consul/client.js'
-import { clientFor } from '../../support/client-target.js'
-import { type ConsulTarget, startTarget, uniquePrefix } from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { useClientSuite } from '../../support/client-target.js'
 
 const LOCK_FLAGS = 3304740253564472344n
 const MAX_U64 = 18446744073709551615n
 
-let target: ConsulTarget
-let consul: Consul
-const prefix = uniquePrefix('client-txn')
-const sessions: string[] = []
-
-beforeAll(async () => {
-  target = await startTarget()
-  consul = clientFor(target)
-})
-
-afterAll(async () => {
-  await consul.kv.delete(`${prefix}/`, { recurse: true })
-  for (const id of sessions) await consul.session.destroy(id)
-  await consul.close()
-  await target.close()
-})
+const suite = useClientSuite('client-txn')
 
 describe('transactions', () => {
   it('applies writes atomically and returns reads with exact uint64 fields', async () => {
-    const a = `${prefix}/a`
-    const b = `${prefix}/b`
-    const result = await consul.txn([
+    const a = `${suite.prefix}/a`
+    const b = `${suite.prefix}/b`
+    const result = await suite.consul.txn([
       { verb: 'set', key: a, value: 'alpha', flags: MAX_U64 },
       { verb: 'check-not-exists', key: b },
       { verb: 'set', key: b, value: new Uint8Array([0, 255]), flags: LOCK_FLAGS },
       { verb: 'get', key: a },
-      { verb: 'get-tree', key: `${prefix}/` },
+      { verb: 'get-tree', key: `${suite.prefix}/` },
     ])
 
     expect(result.ok).toBe(true)
@@ -47,15 +30,15 @@ describe('transactions', () => {
   })
 
   it('rolls back and reports every failing operation with its index', async () => {
-    const key = `${prefix}/rollback`
-    await consul.kv.put(key, 'original')
-    const pair = (await consul.kv.get(key)).value
+    const key = `${suite.prefix}/rollback`
+    await suite.consul.kv.put(key, 'original')
+    const pair = (await suite.consul.kv.get(key)).value
     if (!pair) throw new Error('key missing')
 
-    const result = await consul.txn([
+    const result = await suite.consul.txn([
       { verb: 'set', key, value: 'changed' },
       { verb: 'check-index', key, index: pair.modifyIndex + 100n },
-      { verb: 'get', key: `${prefix}/does-not-exist` },
+      { verb: 'get', key: `${suite.prefix}/does-not-exist` },
     ])
 
     expect(result.ok).toBe(false)
@@ -63,15 +46,15 @@ describe('transactions', () => {
     expect(result.errors.map((error) => error.opIndex)).toEqual([1, 2])
     expect(result.errors[0]?.what).toContain('failed index check')
     expect(result.errors[1]?.what).toContain("doesn't exist")
-    expect((await consul.kv.get(key)).value?.value?.toString()).toBe('original')
+    expect((await suite.consul.kv.get(key)).value?.value?.toString()).toBe('original')
   })
 
   it('locks, checks the session and unlocks in transactions', async () => {
-    const key = `${prefix}/lock`
-    const session = await consul.session.create({ ttl: `${Math.max(target.minTTLms, 10_000)}ms` })
-    sessions.push(session)
+    const key = `${suite.prefix}/lock`
+    const session = await suite.consul.session.create({ ttl: `${Math.max(suite.target.minTTLms, 10_000)}ms` })
+    suite.track(session)
 
-    const locked = await consul.txn([
+    const locked = await suite.consul.txn([
       { verb: 'lock', key, session, value: 'me', flags: LOCK_FLAGS },
       { verb: 'check-session', key, session },
       { verb: 'get', key },
@@ -79,41 +62,43 @@ describe('transactions', () => {
     expect(locked.ok).toBe(true)
     expect(locked.results[2]).toMatchObject({ session, lockIndex: 1n, flags: LOCK_FLAGS })
 
-    const other = await consul.session.create({ ttl: `${Math.max(target.minTTLms, 10_000)}ms` })
-    sessions.push(other)
-    const conflict = await consul.txn([{ verb: 'lock', key, session: other }])
+    const other = await suite.consul.session.create({ ttl: `${Math.max(suite.target.minTTLms, 10_000)}ms` })
+    suite.track(other)
+    const conflict = await suite.consul.txn([{ verb: 'lock', key, session: other }])
     expect(conflict.ok).toBe(false)
     expect(conflict.errors[0]).toMatchObject({ opIndex: 0 })
     expect(conflict.errors[0]?.what).toContain('lock is already held')
 
-    const unlocked = await consul.txn([
+    const unlocked = await suite.consul.txn([
       { verb: 'unlock', key, session, value: 'free', flags: LOCK_FLAGS },
       { verb: 'get-or-empty', key },
-      { verb: 'get-or-empty', key: `${prefix}/absent` },
+      { verb: 'get-or-empty', key: `${suite.prefix}/absent` },
     ])
     expect(unlocked.ok).toBe(true)
     expect(unlocked.results[1]?.session).toBeUndefined()
     expect(unlocked.results[1]?.value?.toString()).toBe('free')
-    expect(unlocked.results[2]).toMatchObject({ key: `${prefix}/absent`, value: null })
+    expect(unlocked.results[2]).toMatchObject({ key: `${suite.prefix}/absent`, value: null })
   })
 
   it('deletes with delete, delete-cas and delete-tree', async () => {
-    const base = `${prefix}/del/`
-    await consul.kv.put(`${base}one`, '1')
-    await consul.kv.put(`${base}two`, '2')
-    await consul.kv.put(`${base}tree/x`, 'x')
-    const two = (await consul.kv.get(`${base}two`)).value
+    const base = `${suite.prefix}/del/`
+    await suite.consul.kv.put(`${base}one`, '1')
+    await suite.consul.kv.put(`${base}two`, '2')
+    await suite.consul.kv.put(`${base}tree/x`, 'x')
+    const two = (await suite.consul.kv.get(`${base}two`)).value
     if (!two) throw new Error('key missing')
 
-    const stale = await consul.txn([{ verb: 'delete-cas', key: `${base}two`, index: two.modifyIndex + 1n }])
+    const stale = await suite.consul.txn([
+      { verb: 'delete-cas', key: `${base}two`, index: two.modifyIndex + 1n },
+    ])
     expect(stale.ok).toBe(false)
 
-    const result = await consul.txn([
+    const result = await suite.consul.txn([
       { verb: 'delete', key: `${base}one` },
       { verb: 'delete-cas', key: `${base}two`, index: two.modifyIndex },
       { verb: 'delete-tree', key: `${base}tree/` },
     ])
     expect(result).toEqual({ ok: true, results: [], errors: [] })
-    expect((await consul.kv.list(base)).value).toEqual([])
+    expect((await suite.consul.kv.list(base)).value).toEqual([])
   })
 })
