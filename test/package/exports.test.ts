@@ -52,7 +52,7 @@ describe('the built package', () => {
 
   it('ships type declarations for both module systems', async () => {
     for (const file of ['index.d.ts', 'index.d.cts', 'devserver.d.ts', 'devserver.d.cts', 'machines.d.ts']) {
-      await access(`${root}/dist/${file}`)
+      await expect(access(`${root}/dist/${file}`)).resolves.toBeUndefined()
     }
   })
 })
