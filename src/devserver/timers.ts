@@ -4,9 +4,15 @@
  */
 export class Timers {
   private readonly live = new Set<NodeJS.Timeout>()
+  private stopped = false
 
-  /** Runs `fn` once after `ms`. The returned handle is only valid until it fires or is cleared. */
+  /**
+   * Runs `fn` once after `ms`. The returned handle is only valid until it fires or is cleared.
+   * After `clearAll()` nothing is scheduled: a request still being handled while the server
+   * closes (a session create with a TTL, say) must not start a timer that outlives it.
+   */
   set(fn: () => void, ms: number): NodeJS.Timeout {
+    if (this.stopped) return inert()
     const handle = setTimeout(
       () => {
         this.live.delete(handle)
@@ -21,6 +27,7 @@ export class Timers {
 
   /** Runs `fn` every `ms` until cleared. */
   repeat(fn: () => void, ms: number): NodeJS.Timeout {
+    if (this.stopped) return inert()
     const handle = setInterval(fn, Math.max(1, Math.min(ms, 2 ** 31 - 1)))
     handle.unref()
     this.live.add(handle)
@@ -33,7 +40,9 @@ export class Timers {
     this.live.delete(handle)
   }
 
+  /** Clears every timer and refuses new ones (the server is closing). */
   clearAll(): void {
+    this.stopped = true
     for (const handle of this.live) clearTimeout(handle)
     this.live.clear()
   }
@@ -41,4 +50,11 @@ export class Timers {
   get size(): number {
     return this.live.size
   }
+}
+
+/** A handle to a timer that never runs, for callers that schedule after `clearAll()`. */
+function inert(): NodeJS.Timeout {
+  const handle = setTimeout(() => {}, 0)
+  clearTimeout(handle)
+  return handle
 }
