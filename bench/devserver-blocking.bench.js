@@ -59,6 +59,7 @@ export async function run() {
   return {
     watchers: WATCHERS,
     wakeLatencyMs: summarize(latencies),
+    // Client (undici pool) and server in one process: this is the cost of both ends together.
     heapPerWatcherBytes: Math.round((heapWithWatchers - heapBefore) / WATCHERS),
     watchersLeftAfterWake: watchersLeft,
     closeWithPendingQueriesMs: Math.round(closeMs * 100) / 100,
