@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll } from 'vitest'
 import { type DevServer, type DevServerOptions, startDevServer } from '../../src/devserver/index.js'
 
 /**
@@ -48,6 +49,37 @@ export async function startTarget(options: DevServerOptions = {}): Promise<Consu
     server,
     minTTLms: 200,
     close: () => server.close(),
+  }
+}
+
+/**
+ * The target of the calling test file: started before its first test, closed after its last.
+ * The returned object reads through to it, so it can be passed around from the start.
+ */
+export function useTarget(options: DevServerOptions = {}): ConsulTarget {
+  let started: ConsulTarget | undefined
+  beforeAll(async () => {
+    started = await startTarget(options)
+  })
+  afterAll(() => started?.close())
+  const current = (): ConsulTarget => {
+    if (!started) throw new Error('useTarget: used outside a test (before beforeAll ran)')
+    return started
+  }
+  return {
+    get address() {
+      return current().address
+    },
+    get token() {
+      return current().token
+    },
+    get server() {
+      return current().server
+    },
+    get minTTLms() {
+      return current().minTTLms
+    },
+    close: () => current().close(),
   }
 }
 

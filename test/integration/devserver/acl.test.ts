@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  againstRealConsul,
-  type ConsulTarget,
-  startTarget,
-  uniquePrefix,
-} from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { againstRealConsul, uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, raw } from '../../support/raw-http.js'
 
 // ACL mode is switched on through a dev-server option; a real agent's ACL setup is not ours to
 // change, so this suite only runs against the dev server.
 describe.skipIf(againstRealConsul)('ACL mode (aclToken set)', () => {
   const management = 'root-secret-for-tests'
-  let t: ConsulTarget
-  beforeAll(async () => {
-    t = await startTarget({ aclToken: management })
-  })
-  afterAll(() => t.close())
+  const t = useTarget({ aclToken: management })
 
   const anonymousDenial = (permission: string, name: string): string =>
     `Permission denied: anonymous token lacks permission '${permission}' on "${name}". ` +

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  againstRealConsul,
-  type ConsulTarget,
-  startTarget,
-  uniquePrefix,
-} from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { againstRealConsul, uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
 
 // Blocking queries (consul-api.md §1.5). Runs against a real agent too, except the tests that
 // need the dev server's internal counters.
-let t: ConsulTarget
-beforeAll(async () => {
-  t = await startTarget()
-})
-afterAll(() => t.close())
+const t = useTarget()
 
 const put = (key: string, body = 'v', query = '') =>
   raw(t, 'PUT', `/v1/kv/${key}${query ? `?${query}` : ''}`, { body })

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ConsulTarget, startTarget, uniquePrefix } from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
 
 // Many clients contending on one lock key, as the lock statechart will: blocking GET → acquire
 // → release, concurrently. Runs against a real agent too (nothing here reads dev-server state).
-let t: ConsulTarget
-beforeAll(async () => {
-  t = await startTarget()
-})
-afterAll(() => t.close())
+const t = useTarget()
 
 const CONTENDERS = 10
 const ROUNDS = 4

@@ -1,20 +1,11 @@
 import { request } from 'undici'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  againstRealConsul,
-  type ConsulTarget,
-  startTarget,
-  uniquePrefix,
-} from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { againstRealConsul, uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { raw, rawRequestLine } from '../../support/raw-http.js'
 
 // Shared HTTP plumbing (consul-api.md §1): routing, encoding, headers, parse(). Runs against a
 // real agent too.
-let t: ConsulTarget
-beforeAll(async () => {
-  t = await startTarget()
-})
-afterAll(() => t.close())
+const t = useTarget()
 
 describe('routing', () => {
   it.each([

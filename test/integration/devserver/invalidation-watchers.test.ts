@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  againstRealConsul,
-  type ConsulTarget,
-  startTarget,
-  uniquePrefix,
-} from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { againstRealConsul, uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
 
 // Every way a session dies must wake single-key and prefix watchers exactly as a plain write
 // would, and leave a lock-delay on each key it held. Dev-server only: TTL expiry and critical
 // checks are driven through the server (a real agent's 10 s TTL floor would make it slow).
-let t: ConsulTarget
-beforeAll(async () => {
-  t = await startTarget()
-})
-afterAll(() => t.close())
+const t = useTarget()
 
 type Kill = 'destroy' | 'ttl' | 'critical check'
 type Behavior = 'release' | 'delete'

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  againstRealConsul,
-  type ConsulTarget,
-  startTarget,
-  ttlTestTimeoutMs,
-  uniquePrefix,
-} from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { againstRealConsul, ttlTestTimeoutMs, uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
 
 // Session endpoint conformance (consul-api.md §2). Runs against a real agent too; TTLs use the
 // target's minimum so the suite stays fast on the dev server (200 ms).
-let t: ConsulTarget
-beforeAll(async () => {
-  t = await startTarget()
-})
-afterAll(() => t.close())
+const t = useTarget()
 
 interface SessionJson {
   ID: string

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ConsulTarget, startTarget, uniquePrefix } from '../../support/consul-target.js'
+import { describe, expect, it } from 'vitest'
+import { uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
 
 // Transaction endpoint conformance (consul-api.md §4). Runs against a real agent too.
-let t: ConsulTarget
-beforeAll(async () => {
-  t = await startTarget()
-})
-afterAll(() => t.close())
+const t = useTarget()
 
 interface TxnReply {
   Results: Array<{ KV: KvPairJson }> | null
