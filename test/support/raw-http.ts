@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import { request } from 'undici'
 import type { ConsulTarget } from './consul-target.js'
 
@@ -15,7 +16,8 @@ export interface RawResponse {
 }
 
 export interface RawOptions {
-  body?: string | Buffer
+  /** A `Readable` is sent chunked, without a Content-Length. */
+  body?: string | Buffer | Readable
   headers?: Record<string, string>
   /** Overrides the target's token; `null` sends none. */
   token?: string | null

@@ -2,8 +2,9 @@ import type { Identity } from '../acl.js'
 import { blockingQuery } from '../blocking.js'
 import { type DevState, ensureLocalDatacenter, KV_MAX_VALUE_SIZE } from '../devstate.js'
 import { GoStrconvError, parseUint64 } from '../go/strconv.js'
-import { BodyTooLargeError, type RequestContext } from '../http/context.js'
+import type { RequestContext } from '../http/context.js'
 import { kvEntryJson } from '../http/json-shapes.js'
+import { readLimitedBody } from '../http/limited-body.js'
 import {
   encodeGoQuery,
   parseQueryOptions,
@@ -207,26 +208,7 @@ async function put(ctx: RequestContext, state: DevState, options: QueryOptions, 
   if (ctx.query.has('cas')) operation = { op: 'cas', cas: uintParam(ctx, 'cas') }
   if (ctx.query.has('acquire')) operation = { op: 'lock', session: queryGet(ctx.query, 'acquire') }
   if (ctx.query.has('release')) operation = { op: 'unlock', session: queryGet(ctx.query, 'release') }
-  if (ctx.contentLength > KV_MAX_VALUE_SIZE) {
-    throw new HttpError(
-      413,
-      `Request body(${ctx.contentLength} bytes) too large, max size: ${KV_MAX_VALUE_SIZE} bytes. See ${KV_SIZE_DOC}.`,
-      { Connection: 'close' },
-    )
-  }
-  let body: Buffer
-  try {
-    body = await ctx.readBody(KV_MAX_VALUE_SIZE)
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error
-    throw new HttpError(
-      413,
-      `Request body too large, max size: ${KV_MAX_VALUE_SIZE} bytes. See ${KV_SIZE_DOC}.`,
-      {
-        Connection: 'close',
-      },
-    )
-  }
+  const body = await readLimitedBody(ctx, KV_MAX_VALUE_SIZE, KV_SIZE_DOC)
   const write = { key, value: body.length === 0 ? null : body, flags }
 
   ensureLocalDatacenter(state, options.datacenter)

@@ -3,8 +3,9 @@ import { type DevState, ensureLocalDatacenter, KV_MAX_VALUE_SIZE, TXN_MAX_REQ_LE
 import { GoJsonError } from '../go/json-decode.js'
 import type { GoJsonValue } from '../go/json-encode.js'
 import { goQuote } from '../go/quote.js'
-import { BodyTooLargeError, type RequestContext } from '../http/context.js'
+import type { RequestContext } from '../http/context.js'
 import { kvEntryJson } from '../http/json-shapes.js'
+import { readLimitedBody } from '../http/limited-body.js'
 import { parseDcAndToken, parseQueryOptions } from '../http/query.js'
 import { HttpError, jsonReply, type Reply } from '../http/reply.js'
 import type { KvEntry } from '../state/kv.js'
@@ -32,22 +33,7 @@ interface OpOutcome {
 
 async function readOps(ctx: RequestContext): Promise<TxnKvOp[]> {
   const limit = Math.max(TXN_MAX_REQ_LEN, KV_MAX_VALUE_SIZE)
-  if (ctx.contentLength > limit) {
-    throw new HttpError(
-      413,
-      `Request body(${ctx.contentLength} bytes) too large, max size: ${limit} bytes. See ${TXN_LEN_DOC}.`,
-      { Connection: 'close' },
-    )
-  }
-  let body: Buffer
-  try {
-    body = await ctx.readBody(limit)
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error
-    throw new HttpError(413, `Request body too large, max size: ${limit} bytes. See ${TXN_LEN_DOC}.`, {
-      Connection: 'close',
-    })
-  }
+  const body = await readLimitedBody(ctx, limit, TXN_LEN_DOC)
   let decoded: ReturnType<typeof decodeTxnOps>
   try {
     decoded = decodeTxnOps(body)

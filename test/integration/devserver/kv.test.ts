@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { uniquePrefix, useTarget } from '../../support/consul-target.js'
+import { againstRealConsul, uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
 
 // KV endpoint conformance (consul-api.md §3, §1.11). Runs against a real agent too.
@@ -315,5 +316,18 @@ describe('body size', () => {
     )
     const ok = await raw(t, 'PUT', kvPath(key), { body: 'x'.repeat(524_288) })
     expect(ok.status).toBe(200)
+  })
+
+  // Dev server only: Consul caps bodies without a Content-Length only since 1.21.6/1.22.0, and
+  // the stored sources do not show that version's exact text (consul-api.md §1.10).
+  it.skipIf(againstRealConsul)('cuts off a chunked KV body once it passes 512 KiB, with 413', async () => {
+    const key = `${uniquePrefix('big')}/chunked`
+    const body = Readable.from([Buffer.alloc(300_000, 'x'), Buffer.alloc(300_000, 'x')])
+    const res = await raw(t, 'PUT', kvPath(key), { body })
+    expect(res.status).toBe(413)
+    expect(res.text).toMatch(
+      /^Request body too large, max size: 524288 bytes\. See https:\/\/[^ ]+#kv_max_value_size\.$/,
+    )
+    expect((await get(key)).status).toBe(404)
   })
 })

@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { uniquePrefix, useTarget } from '../../support/consul-target.js'
+import { againstRealConsul, uniquePrefix, useTarget } from '../../support/consul-target.js'
 import { createSession, type KvPairJson, raw } from '../../support/raw-http.js'
 
 // Transaction endpoint conformance (consul-api.md §4). Runs against a real agent too.
@@ -264,5 +265,14 @@ describe('decoding and limits', () => {
     expect(huge.text).toMatch(
       /^Request body\(524302 bytes\) too large, max size: 524288 bytes\. See .*txn_max_req_len\.$/,
     )
+  })
+
+  // Dev server only: a body without Content-Length is read through Go's MaxBytesReader, whose
+  // exact text in current Consul the stored sources do not show (consul-api.md §4.2).
+  it.skipIf(againstRealConsul)('cuts off a chunked txn body once it passes the limit, with 413', async () => {
+    const body = Readable.from(['[', ' '.repeat(300_000), ' '.repeat(300_000), ']'])
+    const res = await raw(t, 'PUT', '/v1/txn', { body })
+    expect(res.status).toBe(413)
+    expect(res.text).toMatch(/^Request body too large, max size: 524288 bytes\. See .*txn_max_req_len\.$/)
   })
 })
