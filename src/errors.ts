@@ -159,3 +159,126 @@ export class ClientClosedError extends ConsulLockMachineError {
 export function isRetryable(error: unknown): boolean {
   return (error instanceof ConsulError || error instanceof ConsulTransportError) && error.retryable
 }
+
+const kLockHeldError = brandOf('LockHeldError')
+
+/**
+ * The lock is already held, or being acquired, through this `Lock` object: `acquire` while
+ * pending or held, `destroy` while pending or held. Go's `ErrLockHeld` (`Lock already held`).
+ */
+export class LockHeldError extends ConsulLockMachineError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kLockHeldError)
+  }
+
+  readonly key: string
+
+  constructor(key: string, detail = 'Lock already held') {
+    super('ELOCKHELD', `${detail}: '${key}'`)
+    this.name = 'LockHeldError'
+    this.key = key
+    setBrand(this, kLockHeldError)
+  }
+}
+
+const kLockNotHeldError = brandOf('LockNotHeldError')
+
+/** `release` was called while the lock is not held. Go's `ErrLockNotHeld` (`Lock not held`). */
+export class LockNotHeldError extends ConsulLockMachineError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kLockNotHeldError)
+  }
+
+  readonly key: string
+
+  constructor(key: string) {
+    super('ELOCKNOTHELD', `Lock not held: '${key}'`)
+    this.name = 'LockNotHeldError'
+    this.key = key
+    setBrand(this, kLockNotHeldError)
+  }
+}
+
+const kLockInUseError = brandOf('LockInUseError')
+
+/**
+ * `destroy` found the key held by a session (or it changed under the check-and-set delete), so
+ * it was left in place. Go's `ErrLockInUse` (`Lock in use`).
+ */
+export class LockInUseError extends ConsulLockMachineError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kLockInUseError)
+  }
+
+  readonly key: string
+
+  constructor(key: string) {
+    super('ELOCKINUSE', `Lock in use: '${key}'`)
+    this.name = 'LockInUseError'
+    this.key = key
+    setBrand(this, kLockInUseError)
+  }
+}
+
+const kLockConflictError = brandOf('LockConflictError')
+
+/**
+ * The key exists with `Flags` other than the lock flag value: it is not a lock key (or belongs to
+ * a semaphore), so it was neither acquired nor deleted. Go's `ErrLockConflict`.
+ */
+export class LockConflictError extends ConsulLockMachineError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kLockConflictError)
+  }
+
+  readonly key: string
+  /** The flags found on the key. */
+  readonly flags: bigint
+
+  constructor(key: string, flags: bigint) {
+    super('ELOCKCONFLICT', `Existing key does not match lock use: '${key}' has flags ${flags}`)
+    this.name = 'LockConflictError'
+    this.key = key
+    this.flags = flags
+    setBrand(this, kLockConflictError)
+  }
+}
+
+/**
+ * Why a held lock stopped being held:
+ * - `session-invalidated`: the session was destroyed or expired, or a health check it depends
+ *   on failed (the key's session was cleared, or renewing answered 404);
+ * - `key-deleted`: somebody deleted the key;
+ * - `taken`: another session holds the key;
+ * - `monitor-failed`: the key could not be read (after `monitorRetries` retries);
+ * - `renew-failed`: no renewal succeeded within a TTL of the last good one being sent, so the
+ *   server may expire the session soon;
+ * - `released`: `release()` was called.
+ */
+export type LockLostReason =
+  | 'session-invalidated'
+  | 'key-deleted'
+  | 'taken'
+  | 'monitor-failed'
+  | 'renew-failed'
+  | 'released'
+
+const kLockLostError = brandOf('LockLostError')
+
+/** The reason a lease's `lost` signal aborts with. `reason` says why. */
+export class LockLostError extends ConsulLockMachineError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kLockLostError)
+  }
+
+  readonly key: string
+  readonly reason: LockLostReason
+
+  constructor(key: string, reason: LockLostReason) {
+    super('ELOCKLOST', `Lock on '${key}' is no longer held: ${reason}`)
+    this.name = 'LockLostError'
+    this.key = key
+    this.reason = reason
+    setBrand(this, kLockLostError)
+  }
+}

@@ -1,6 +1,11 @@
 /**
  * consul-lock-machine: the public API. An explicit export list, no `export *`.
  */
+
+export { createLockMachine, lockMachine } from '../machines/index.js'
+export type { LockOptions } from '../machines/lock.options.js'
+export type { LockNotification, LockTag } from '../machines/lock.types.js'
+export { Consul } from './client.js'
 export type {
   CallOptions,
   ConsulOptions,
@@ -37,7 +42,7 @@ export type {
   TxnVerb,
   Uint64Input,
 } from './consul/index.js'
-export { Consul, nextWaitIndex } from './consul/index.js'
+export { nextWaitIndex } from './consul/index.js'
 export {
   ClientClosedError,
   ConsulError,
@@ -45,4 +50,17 @@ export {
   ConsulTransportError,
   InvalidOptionError,
   isRetryable,
+  LockConflictError,
+  LockHeldError,
+  LockInUseError,
+  LockLostError,
+  type LockLostReason,
+  LockNotHeldError,
 } from './errors.js'
+export {
+  type AcquireOptions,
+  type Lease,
+  Lock,
+  type LockActorOptions,
+  type TryAcquireOptions,
+} from './lock.js'

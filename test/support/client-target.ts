@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest'
-import { Consul } from '../../src/consul/client.js'
+import { Consul } from '../../src/client.js'
 import type { ConsulOptions } from '../../src/consul/config.js'
 import { type ConsulTarget, startTarget, uniquePrefix } from './consul-target.js'
 

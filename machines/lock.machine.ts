@@ -1,0 +1,651 @@
+/**
+ * The lock statechart: a Consul lock (Go's `api.Lock`, wire-compatible) as one explicit
+ * XState v5 machine. Read the chart below first; guards, actions and delays are named after
+ * what they check or do and defined in `setup()` above it.
+ *
+ * ```
+ * idle ─ACQUIRE─▶ creatingSession ─▶ session (parallel)
+ *   renewing: keepingAlive (scheduled → renewingSession → scheduled; failures → retrying)
+ *             ─ lease deadline ─▶ expired │ 404 ─▶ invalidated │ unmanaged (caller's session)
+ *   lock:     pending: waiting ⇄ acquiring → backoff → waiting
+ *             held (parallel): monitoring (watching ⇄ retrying) ∥ lease (sound ⇄ suspect)
+ * held ─RELEASE─▶ releasing ─▶ idle      loss, error, cancel, timeout ─▶ abandoning ─▶ idle
+ * idle ─DESTROY─▶ destroying ─▶ idle
+ * ```
+ *
+ * Renewal is a region beside the whole lock lifecycle, not only `held`: a session waiting for a
+ * busy lock must be kept alive too (Go's renewer runs from session creation on).
+ */
+import { type AnyActorRef, and, assertEvent, enqueueActions, raise, setup, stateIn } from 'xstate'
+import { toMilliseconds } from '../src/consul/duration.js'
+import { isRetryable, LockConflictError, LockInUseError } from '../src/errors.js'
+import type { AcquireOutcome } from './actors/acquire-key.js'
+import type { CreatedSession } from './actors/create-session.js'
+import { createLockActors } from './actors/index.js'
+import { UNBOUND_CLIENT } from './actors/lock-client.js'
+import type { KeyRead } from './actors/read-key.js'
+import type { RenewedSession } from './actors/renew-session.js'
+import { LOCK_FLAG_VALUE } from './flags.js'
+import { type LockOptions, resolveLockOptions } from './lock.options.js'
+import {
+  leaseRemainingMs,
+  lockDelayBackoffMs,
+  renewIntervalMs,
+  renewRetryMs,
+  renewTimeoutMs,
+} from './lock.timing.js'
+import type { LockContext, LockEvent, LockNotification, LockTag } from './lock.types.js'
+
+type LostReason = Extract<LockNotification, { type: 'lock.lost' }>['reason']
+
+function initialContext(options: LockOptions): LockContext {
+  const settings = resolveLockOptions(options)
+  return {
+    settings,
+    session: null,
+    ownsSession: false,
+    ttlMs: settings.sessionTTLMs,
+    leaseMs: settings.sessionTTLMs,
+    renewError: undefined,
+    waitIndex: 0n,
+    freeAtIndex: null,
+    backoffAttempt: 0,
+    tryOnce: false,
+    tryWaitMs: settings.lockWaitTimeMs,
+    monitorIndex: 0n,
+    monitorFailures: 0,
+    lease: null,
+  }
+}
+
+/**
+ * The output of the invoked actor whose done event is being handled. (Implementations in
+ * `setup()` see only the machine's own event types, not the actors' done events.)
+ */
+function outputOf<T>(event: LockEvent): T {
+  const done = event as { type: string; output?: T }
+  if (!('output' in done)) throw new Error(`lock machine: '${done.type}' carries no actor output`)
+  return done.output as T
+}
+
+/** The error of a failed actor (or of a raised renew failure), if the event carries one. */
+function errorOf(event: LockEvent): unknown {
+  return (event as { error?: unknown }).error
+}
+
+/** The key as a read found it. */
+const readOf = (event: LockEvent) => outputOf<KeyRead>(event)
+
+/** Where the enqueued notifications go: observers (`actor.on`) and, when embedded, the parent. */
+interface NotificationQueue {
+  emit: (event: LockNotification) => void
+  sendParent: (event: LockNotification) => void
+}
+
+function notify(enqueue: NotificationQueue, self: AnyActorRef, event: LockNotification): void {
+  enqueue.emit(event)
+  if (self._parent !== undefined) enqueue.sendParent(event)
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}
+
+function sessionOf(context: LockContext): string {
+  if (context.session === null) throw new Error('lock machine: no session in this state')
+  return context.session
+}
+
+export const lockMachine = setup({
+  types: {
+    context: {} as LockContext,
+    input: {} as LockOptions,
+    events: {} as LockEvent,
+    emitted: {} as LockNotification,
+    tags: {} as LockTag,
+  },
+  actors: createLockActors(UNBOUND_CLIENT),
+  guards: {
+    usesCallerSession: ({ context }) => context.settings.session !== null,
+    ownsSession: ({ context }) => context.ownsSession,
+    createdSessionHasTTL: ({ context }) => context.settings.sessionTTLMs > 0,
+    sessionHasNoTTL: ({ event }) => outputOf<RenewedSession | null>(event)?.ttlMs === 0,
+    sessionGone: ({ event }) => outputOf<RenewedSession | null>(event) === null,
+    creationCancelled: stateIn('#lock.creatingSession.cancelled'),
+    acquireCancelled: stateIn('#lock.session.lock.pending.acquiring.cancelled'),
+    isLastAttempt: stateIn('#lock.session.lock.pending.acquiring.lastAttempt'),
+    isTryOnce: ({ context }) => context.tryOnce,
+    hasConflictingFlags: ({ event }) => {
+      const { pair } = readOf(event)
+      return pair !== null && pair.flags !== LOCK_FLAG_VALUE
+    },
+    isHeldByUs: ({ context, event }) => readOf(event).pair?.session === sessionOf(context),
+    isLocked: ({ event }) => readOf(event).pair?.session !== undefined,
+    keyMissing: ({ event }) => readOf(event).pair === null,
+    keyUnlocked: ({ event }) => readOf(event).pair?.session === undefined,
+    acquired: ({ event }) => outputOf<AcquireOutcome>(event).acquired,
+    acquireLostToOther: ({ event }) => {
+      const outcome = outputOf<AcquireOutcome>(event)
+      return !outcome.acquired && outcome.holder !== null
+    },
+    deleted: ({ event }) => outputOf<boolean>(event),
+    canRetryMonitor: ({ context, event }) =>
+      context.monitorFailures < context.settings.monitorRetries && isRetryable(errorOf(event)),
+  },
+  actions: {
+    startAttempt: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'ACQUIRE')
+      const tryOnce = event.tryOnce ?? context.settings.lockTryOnce
+      enqueue.assign({
+        session: context.settings.session,
+        ownsSession: false,
+        ttlMs: context.settings.sessionTTLMs,
+        leaseMs: context.settings.sessionTTLMs,
+        renewError: undefined,
+        waitIndex: 0n,
+        freeAtIndex: null,
+        backoffAttempt: 0,
+        tryOnce,
+        tryWaitMs:
+          event.wait === undefined ? context.settings.lockWaitTimeMs : toMilliseconds(event.wait, 'wait'),
+        monitorIndex: 0n,
+        monitorFailures: 0,
+        lease: null,
+      })
+    }),
+    rememberSession: enqueueActions(({ context, event, enqueue }) => {
+      const created = outputOf<CreatedSession>(event)
+      enqueue.assign({
+        session: created.id,
+        ownsSession: true,
+        leaseMs: leaseRemainingMs(context.ttlMs, created.elapsedMs),
+      })
+    }),
+    adoptLease: enqueueActions(({ event, enqueue }) => {
+      const renewed = outputOf<RenewedSession | null>(event)
+      if (renewed === null) return
+      enqueue.assign({
+        ttlMs: renewed.ttlMs,
+        leaseMs: leaseRemainingMs(renewed.ttlMs, renewed.elapsedMs),
+        renewError: undefined,
+      })
+    }),
+    signalRenewed: raise({ type: 'session.renewed' }),
+    signalRenewFailed: enqueueActions(({ event, enqueue }) => {
+      const error = errorOf(event) ?? new Error('session renew timed out')
+      enqueue.assign({ renewError: error })
+      enqueue.raise({ type: 'session.renewFailed', error })
+    }),
+    signalSessionExpired: raise({ type: 'session.expired' }),
+    signalSessionInvalidated: raise({ type: 'session.invalidated' }),
+    signalTryBudgetSpent: raise({ type: 'lock.tryBudgetSpent' }),
+    recordWaitIndex: enqueueActions(({ context, event, enqueue }) => {
+      const { index } = outputOf<{ index: bigint }>(event)
+      // Consul's rule: an index that went backwards means "start over" (read at once).
+      enqueue.assign({ waitIndex: index < context.waitIndex ? 0n : index })
+    }),
+    readAtOnce: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ waitIndex: 0n, backoffAttempt: context.backoffAttempt + 1 })
+    }),
+    recordFreeKey: enqueueActions(({ event, enqueue }) => {
+      enqueue.assign({ freeAtIndex: readOf(event).pair?.modifyIndex ?? null })
+    }),
+    recordAcquired: enqueueActions(({ event, enqueue }) => {
+      const outcome = outputOf<AcquireOutcome>(event)
+      if (!outcome.acquired) return
+      const { lockIndex, modifyIndex } = outcome
+      enqueue.assign({ lease: { lockIndex, modifyIndex }, monitorIndex: 0n, monitorFailures: 0 })
+    }),
+    recordReclaimed: enqueueActions(({ event, enqueue }) => {
+      const { pair, index } = readOf(event)
+      if (pair === null) return
+      enqueue.assign({
+        lease: { lockIndex: pair.lockIndex, modifyIndex: pair.modifyIndex },
+        monitorIndex: index,
+        monitorFailures: 0,
+      })
+    }),
+    recordMonitorRead: enqueueActions(({ event, enqueue }) => {
+      enqueue.assign({ monitorIndex: readOf(event).index, monitorFailures: 0 })
+    }),
+    countMonitorFailure: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ monitorIndex: 0n, monitorFailures: context.monitorFailures + 1 })
+    }),
+    forgetLease: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ lease: null, session: null, ownsSession: false })
+    }),
+    notifyAcquired: enqueueActions(({ context, enqueue, self }) => {
+      if (context.lease === null) return
+      notify(enqueue, self, {
+        type: 'lock.acquired',
+        key: context.settings.key,
+        session: sessionOf(context),
+        lockIndex: context.lease.lockIndex,
+        modifyIndex: context.lease.modifyIndex,
+      })
+    }),
+    notifyRenewSuspect: enqueueActions(({ context, enqueue, self }) => {
+      notify(enqueue, self, {
+        type: 'lock.suspect',
+        key: context.settings.key,
+        cause: 'renew-failed',
+        error: context.renewError,
+      })
+    }),
+    notifyMonitorSuspect: enqueueActions(({ context, event, enqueue, self }) => {
+      notify(enqueue, self, {
+        type: 'lock.suspect',
+        key: context.settings.key,
+        cause: 'monitor-failed',
+        error: errorOf(event),
+      })
+    }),
+    notifyLost: enqueueActions(({ context, enqueue, self }, params: { reason: LostReason }) => {
+      notify(enqueue, self, { type: 'lock.lost', key: context.settings.key, reason: params.reason })
+    }),
+    notifyReleased: enqueueActions(({ context, enqueue, self }) => {
+      notify(enqueue, self, { type: 'lock.released', key: context.settings.key })
+    }),
+    notifyTimeout: enqueueActions(({ context, enqueue, self }) => {
+      notify(enqueue, self, { type: 'lock.timeout', key: context.settings.key })
+    }),
+    notifyDestroyed: enqueueActions(({ context, enqueue, self }) => {
+      notify(enqueue, self, { type: 'lock.destroyed', key: context.settings.key })
+    }),
+    notifyError: enqueueActions(({ context, event, enqueue, self }) => {
+      const error = toError(errorOf(event) ?? context.renewError)
+      notify(enqueue, self, { type: 'lock.error', key: context.settings.key, error })
+    }),
+    notifyConflict: enqueueActions(({ context, event, enqueue, self }) => {
+      const flags = readOf(event).pair?.flags ?? 0n
+      const error = new LockConflictError(context.settings.key, flags)
+      notify(enqueue, self, { type: 'lock.error', key: context.settings.key, error })
+    }),
+    notifyInUse: enqueueActions(({ context, enqueue, self }) => {
+      const error = new LockInUseError(context.settings.key)
+      notify(enqueue, self, { type: 'lock.error', key: context.settings.key, error })
+    }),
+  },
+  delays: {
+    renewInterval: ({ context }) => renewIntervalMs(context.ttlMs),
+    renewTimeout: ({ context }) => renewTimeoutMs(context.ttlMs),
+    renewRetry: ({ context }) => renewRetryMs(context.ttlMs),
+    leaseDeadline: ({ context }) => context.leaseMs,
+    lockDelayBackoff: ({ context }) =>
+      lockDelayBackoffMs(context.backoffAttempt, context.settings.retryTimeMs),
+    monitorRetry: ({ context }) => context.settings.monitorRetryTimeMs,
+    tryBudget: ({ context }) => context.tryWaitMs,
+  },
+}).createMachine({
+  id: 'lock',
+  context: ({ input }) => initialContext(input),
+  initial: 'idle',
+  states: {
+    idle: {
+      tags: 'idle',
+      on: {
+        ACQUIRE: [
+          { guard: 'usesCallerSession', target: 'session.renewing.unmanaged', actions: 'startAttempt' },
+          { target: 'creatingSession', actions: 'startAttempt' },
+        ],
+        DESTROY: 'destroying',
+      },
+    },
+
+    creatingSession: {
+      tags: 'pending',
+      invoke: {
+        id: 'createSession',
+        src: 'createSession',
+        input: ({ context }) => ({ sessionOptions: context.settings.sessionOptions }),
+        onDone: [
+          { guard: 'creationCancelled', target: 'abandoning.destroyingSession', actions: 'rememberSession' },
+          { guard: 'createdSessionHasTTL', target: 'session', actions: 'rememberSession' },
+          { target: 'session.renewing.unmanaged', actions: 'rememberSession' },
+        ],
+        onError: [
+          { guard: 'creationCancelled', target: 'idle' },
+          { target: 'idle', actions: 'notifyError' },
+        ],
+      },
+      // A create in flight is never aborted: the server may create the session anyway, and
+      // only its ID lets us destroy it.
+      initial: 'requested',
+      states: {
+        requested: { on: { CANCEL: 'cancelled' } },
+        cancelled: {},
+      },
+    },
+
+    session: {
+      type: 'parallel',
+      states: {
+        renewing: {
+          initial: 'keepingAlive',
+          states: {
+            keepingAlive: {
+              after: { leaseDeadline: 'expired' },
+              initial: 'scheduled',
+              states: {
+                scheduled: { after: { renewInterval: 'renewingSession' } },
+                renewingSession: {
+                  invoke: {
+                    id: 'renewSession',
+                    src: 'renewSession',
+                    input: ({ context }) => ({ session: sessionOf(context) }),
+                    onDone: [
+                      { guard: 'sessionGone', target: '#lock.session.renewing.invalidated' },
+                      {
+                        guard: 'sessionHasNoTTL',
+                        target: '#lock.session.renewing.unmanaged',
+                        actions: ['adoptLease', 'signalRenewed'],
+                      },
+                      {
+                        target: '#lock.session.renewing.keepingAlive',
+                        reenter: true,
+                        actions: ['adoptLease', 'signalRenewed'],
+                      },
+                    ],
+                    onError: { target: 'retrying', actions: 'signalRenewFailed' },
+                  },
+                  after: { renewTimeout: { target: 'retrying', actions: 'signalRenewFailed' } },
+                },
+                retrying: { after: { renewRetry: 'renewingSession' } },
+              },
+            },
+            expired: { entry: 'signalSessionExpired' },
+            invalidated: { entry: 'signalSessionInvalidated' },
+            // The caller's session, or one without a TTL: never renewed.
+            unmanaged: {},
+          },
+        },
+
+        lock: {
+          initial: 'pending',
+          states: {
+            pending: {
+              tags: 'pending',
+              after: { tryBudget: { guard: 'isTryOnce', actions: 'signalTryBudgetSpent' } },
+              on: {
+                // Nothing held yet (acquiring overrides these): only our own session to drop.
+                CANCEL: [
+                  { guard: 'ownsSession', target: '#lock.abandoning.destroyingSession' },
+                  { target: '#lock.idle' },
+                ],
+                'lock.tryBudgetSpent': [
+                  {
+                    guard: 'ownsSession',
+                    target: '#lock.abandoning.destroyingSession',
+                    actions: 'notifyTimeout',
+                  },
+                  { target: '#lock.idle', actions: 'notifyTimeout' },
+                ],
+                // Gone on the server: nothing to clean up, start over with a new session.
+                'session.invalidated': '#lock.creatingSession',
+                'session.expired': { target: '#lock.abandoning.destroyingSession', actions: 'notifyError' },
+              },
+              initial: 'waiting',
+              states: {
+                waiting: {
+                  invoke: {
+                    id: 'readKey',
+                    src: 'readKey',
+                    input: ({ context }) => ({
+                      key: context.settings.key,
+                      index: context.waitIndex,
+                      waitMs: context.settings.lockWaitTimeMs,
+                      consistent: false,
+                    }),
+                    onDone: [
+                      {
+                        guard: and(['hasConflictingFlags', 'ownsSession']),
+                        target: '#lock.abandoning.destroyingSession',
+                        actions: 'notifyConflict',
+                      },
+                      { guard: 'hasConflictingFlags', target: '#lock.idle', actions: 'notifyConflict' },
+                      { guard: 'isHeldByUs', target: '#lock.session.lock.held', actions: 'recordReclaimed' },
+                      { guard: 'isLocked', target: 'waiting', reenter: true, actions: 'recordWaitIndex' },
+                      { target: 'acquiring', actions: 'recordFreeKey' },
+                    ],
+                    onError: [
+                      {
+                        guard: 'ownsSession',
+                        target: '#lock.abandoning.destroyingSession',
+                        actions: 'notifyError',
+                      },
+                      { target: '#lock.idle', actions: 'notifyError' },
+                    ],
+                  },
+                },
+                acquiring: {
+                  invoke: {
+                    id: 'acquireKey',
+                    src: 'acquireKey',
+                    input: ({ context }) => ({
+                      key: context.settings.key,
+                      session: sessionOf(context),
+                      value: context.settings.value,
+                      expectedModifyIndex: context.freeAtIndex,
+                    }),
+                    onDone: [
+                      { guard: 'acquireCancelled', target: '#lock.abandoning' },
+                      { guard: 'acquired', target: '#lock.session.lock.held', actions: 'recordAcquired' },
+                      { guard: 'isLastAttempt', target: '#lock.abandoning', actions: 'notifyTimeout' },
+                      { guard: 'acquireLostToOther', target: 'waiting', actions: 'recordWaitIndex' },
+                      { target: 'backoff' },
+                    ],
+                    onError: [
+                      { guard: 'acquireCancelled', target: '#lock.abandoning' },
+                      { target: '#lock.abandoning', actions: 'notifyError' },
+                    ],
+                  },
+                  // An acquire in flight is never aborted: it may be applied anyway, so its
+                  // answer decides what there is to clean up.
+                  initial: 'inFlight',
+                  states: {
+                    inFlight: { on: { CANCEL: 'cancelled', 'lock.tryBudgetSpent': 'lastAttempt' } },
+                    lastAttempt: { on: { CANCEL: 'cancelled' } },
+                    // A second CANCEL must not reach `pending`, which would abort the write.
+                    cancelled: { on: { CANCEL: {} } },
+                  },
+                },
+                backoff: {
+                  after: { lockDelayBackoff: { target: 'waiting', actions: 'readAtOnce' } },
+                },
+              },
+            },
+
+            held: {
+              tags: 'held',
+              type: 'parallel',
+              entry: 'notifyAcquired',
+              on: {
+                RELEASE: '#lock.releasing',
+                'session.invalidated': {
+                  target: '#lock.abandoning',
+                  actions: { type: 'notifyLost', params: { reason: 'session-invalidated' } },
+                },
+                'session.expired': {
+                  target: '#lock.abandoning',
+                  actions: { type: 'notifyLost', params: { reason: 'renew-failed' } },
+                },
+              },
+              states: {
+                monitoring: {
+                  initial: 'watching',
+                  states: {
+                    watching: {
+                      invoke: {
+                        id: 'readKey',
+                        src: 'readKey',
+                        input: ({ context }) => ({
+                          key: context.settings.key,
+                          index: context.monitorIndex,
+                          consistent: true,
+                        }),
+                        onDone: [
+                          {
+                            guard: 'isHeldByUs',
+                            target: 'watching',
+                            reenter: true,
+                            actions: 'recordMonitorRead',
+                          },
+                          {
+                            guard: 'keyMissing',
+                            target: '#lock.abandoning',
+                            actions: { type: 'notifyLost', params: { reason: 'key-deleted' } },
+                          },
+                          {
+                            guard: 'keyUnlocked',
+                            target: '#lock.abandoning',
+                            actions: { type: 'notifyLost', params: { reason: 'session-invalidated' } },
+                          },
+                          {
+                            target: '#lock.abandoning',
+                            actions: { type: 'notifyLost', params: { reason: 'taken' } },
+                          },
+                        ],
+                        onError: [
+                          {
+                            guard: 'canRetryMonitor',
+                            target: 'retrying',
+                            actions: ['countMonitorFailure', 'notifyMonitorSuspect'],
+                          },
+                          {
+                            target: '#lock.abandoning',
+                            actions: { type: 'notifyLost', params: { reason: 'monitor-failed' } },
+                          },
+                        ],
+                      },
+                    },
+                    retrying: {
+                      tags: 'suspect',
+                      after: { monitorRetry: 'watching' },
+                    },
+                  },
+                },
+                lease: {
+                  initial: 'sound',
+                  states: {
+                    sound: { on: { 'session.renewFailed': 'suspect' } },
+                    suspect: {
+                      tags: 'suspect',
+                      entry: 'notifyRenewSuspect',
+                      on: { 'session.renewed': 'sound' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+
+    // RELEASE: the key is released before the session is destroyed, so the next holder gets
+    // no lock-delay (as Go's Unlock does).
+    releasing: {
+      tags: 'releasing',
+      initial: 'releasingKey',
+      states: {
+        releasingKey: {
+          invoke: {
+            id: 'releaseKey',
+            src: 'releaseKey',
+            input: ({ context }) => ({
+              key: context.settings.key,
+              session: sessionOf(context),
+              value: context.settings.value,
+            }),
+            onDone: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
+            onError: [
+              { guard: 'ownsSession', target: 'destroyingSession', actions: 'notifyError' },
+              { target: 'done', actions: 'notifyError' },
+            ],
+          },
+        },
+        destroyingSession: {
+          invoke: {
+            id: 'destroySession',
+            src: 'destroySession',
+            input: ({ context }) => ({ session: sessionOf(context) }),
+            onDone: 'done',
+            onError: { target: 'done', actions: 'notifyError' },
+          },
+        },
+        done: { type: 'final' },
+      },
+      onDone: { target: 'idle', actions: ['forgetLease', 'notifyReleased'] },
+    },
+
+    // After a loss, an error, a cancel or a timeout: give back whatever may still be ours.
+    // Entered at `releasingKey` when the key may be held by our session, at
+    // `destroyingSession` when only a session we created is left.
+    abandoning: {
+      tags: 'releasing',
+      initial: 'releasingKey',
+      states: {
+        releasingKey: {
+          invoke: {
+            id: 'releaseKey',
+            src: 'releaseKey',
+            input: ({ context }) => ({
+              key: context.settings.key,
+              session: sessionOf(context),
+              value: context.settings.value,
+            }),
+            onDone: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
+            onError: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
+          },
+        },
+        destroyingSession: {
+          invoke: {
+            id: 'destroySession',
+            src: 'destroySession',
+            input: ({ context }) => ({ session: sessionOf(context) }),
+            onDone: 'done',
+            onError: 'done',
+          },
+        },
+        done: { type: 'final' },
+      },
+      onDone: { target: 'idle', actions: 'forgetLease' },
+    },
+
+    // DESTROY (Go's Lock.Destroy): delete the key only if it is a free lock key.
+    destroying: {
+      tags: 'destroying',
+      initial: 'reading',
+      states: {
+        reading: {
+          invoke: {
+            id: 'readKey',
+            src: 'readKey',
+            input: ({ context }) => ({ key: context.settings.key, index: 0n, consistent: false }),
+            onDone: [
+              { guard: 'keyMissing', target: 'done' },
+              { guard: 'hasConflictingFlags', target: '#lock.idle', actions: 'notifyConflict' },
+              { guard: 'isLocked', target: '#lock.idle', actions: 'notifyInUse' },
+              { target: 'deleting', actions: 'recordFreeKey' },
+            ],
+            onError: { target: '#lock.idle', actions: 'notifyError' },
+          },
+        },
+        deleting: {
+          invoke: {
+            id: 'deleteKey',
+            src: 'deleteKey',
+            input: ({ context }) => ({ key: context.settings.key, modifyIndex: context.freeAtIndex ?? 0n }),
+            onDone: [
+              { guard: 'deleted', target: 'done' },
+              { target: '#lock.idle', actions: 'notifyInUse' },
+            ],
+            onError: { target: '#lock.idle', actions: 'notifyError' },
+          },
+        },
+        done: { type: 'final' },
+      },
+      onDone: { target: 'idle', actions: 'notifyDestroyed' },
+    },
+  },
+})

@@ -1,0 +1,249 @@
+/**
+ * `consul.lock(options)`: the promise and AbortSignal facade over the lock statechart. All state
+ * lives in the machine; this class only turns its notifications into promises and signals.
+ */
+import { type Actor, type ActorOptions, createActor, type Subscription, waitFor } from 'xstate'
+import type { LockClient } from '../machines/actors/index.js'
+import { createLockMachine, type LockMachine } from '../machines/create-lock-machine.js'
+import { type LockOptions, resolveLockOptions } from '../machines/lock.options.js'
+import type { LockCommand, LockNotification } from '../machines/lock.types.js'
+import { type Duration, toMilliseconds } from './consul/duration.js'
+import { LockHeldError, LockLostError, LockNotHeldError } from './errors.js'
+
+/** A held lock: fencing material and a signal that fires when it stops being held. */
+export interface Lease {
+  readonly key: string
+  /** The session holding the key. */
+  readonly session: string
+  /** The key's LockIndex after our acquiring write: grows with every new holder. */
+  readonly lockIndex: bigint
+  /** The key's ModifyIndex after our acquiring write: a fencing token for other systems. */
+  readonly modifyIndex: bigint
+  /**
+   * Aborted with a `LockLostError` when the lock stops being held, whatever the reason
+   * (`released` after `release()`). Pass it to the work the lock protects.
+   */
+  readonly lost: AbortSignal
+}
+
+export interface AcquireOptions {
+  /** Cancels the attempt: the promise rejects with `signal.reason` at once. */
+  signal?: AbortSignal
+}
+
+export interface TryAcquireOptions extends AcquireOptions {
+  /**
+   * How long to try before resolving `null`.
+   *
+   * @default the lock's `lockWaitTime` (15 s)
+   */
+  wait?: Duration
+}
+
+/** Options of the actor behind a `Lock`. */
+export type LockActorOptions = Pick<ActorOptions<LockMachine>, 'inspect' | 'id'>
+
+type LockActor = Actor<LockMachine>
+
+const isSettled = (snapshot: ReturnType<LockActor['getSnapshot']>) =>
+  !snapshot.hasTag('releasing') && !snapshot.hasTag('destroying')
+
+/**
+ * A distributed lock on one Consul key, compatible with Go's `api.Lock` and `consul lock`.
+ *
+ * @example
+ * ```ts
+ * const lock = consul.lock({ key: 'service/leader', value: 'node-a' })
+ * const lease = await lock.acquire()
+ * try {
+ *   await doWork({ signal: lease.lost })
+ * } finally {
+ *   await lock.release()
+ * }
+ * ```
+ */
+export class Lock implements AsyncDisposable {
+  readonly key: string
+  /** The running XState actor: subscribe to it, inspect it, or read its tags. */
+  readonly actor: LockActor
+  #lease: { lease: Lease; controller: AbortController } | null = null
+
+  /** @internal Use `consul.lock(options)`. */
+  constructor(client: LockClient, options: LockOptions, actorOptions: LockActorOptions = {}) {
+    this.key = resolveLockOptions(options).key
+    this.actor = createActor(createLockMachine(client), { ...actorOptions, input: options })
+    this.actor.on('lock.acquired', (event) => this.#grant(event))
+    this.actor.on('lock.lost', (event) => this.#endLease(new LockLostError(this.key, event.reason)))
+    // Errors are reported to the caller of the operation that caused them; without an
+    // observer XState would rethrow them out of band.
+    this.actor.subscribe({ error: () => this.#endLease(new LockLostError(this.key, 'monitor-failed')) })
+    this.actor.start()
+  }
+
+  /** True while the lock is held (it may be `suspect`). */
+  get held(): boolean {
+    return this.actor.getSnapshot().hasTag('held')
+  }
+
+  /**
+   * Waits until the lock is held. Rejects with `LockHeldError` if this `Lock` is already
+   * pending or held, with a `LockConflictError` if the key is not a lock key, with Consul's
+   * error if a request fails, and with `signal.reason` at once when aborted (then the session is
+   * destroyed in the background). Never resolves without the lock.
+   */
+  async acquire(options: AcquireOptions = {}): Promise<Lease> {
+    const lease = await this.#attempt({ type: 'ACQUIRE', tryOnce: false }, options.signal)
+    if (lease === null) throw new Error('lock machine gave up an acquire that must not time out')
+    return lease
+  }
+
+  /**
+   * Like `acquire`, but resolves `null` when the lock could not be taken within `wait`; the
+   * session it created is destroyed before it resolves.
+   */
+  async tryAcquire(options: TryAcquireOptions = {}): Promise<Lease | null> {
+    const wait = options.wait === undefined ? undefined : toMilliseconds(options.wait, 'wait')
+    return this.#attempt({ type: 'ACQUIRE', tryOnce: true, wait }, options.signal)
+  }
+
+  /**
+   * Releases the lock, then destroys the session the lock created (so the next holder gets no
+   * lock-delay). Rejects with `LockNotHeldError` when not held, or with Consul's error if the
+   * release failed (the session is destroyed all the same, which frees the key).
+   */
+  async release(): Promise<void> {
+    if (!this.held) {
+      await waitFor(this.actor, isSettled)
+      throw new LockNotHeldError(this.key)
+    }
+    this.#endLease(new LockLostError(this.key, 'released'))
+    await this.#run({ type: 'RELEASE' })
+  }
+
+  /**
+   * Deletes the lock key when nobody holds it (Go's `Destroy`): resolves when the key is gone
+   * (or was already). Rejects with `LockHeldError` while this `Lock` is pending or held,
+   * `LockInUseError` when a session holds the key, `LockConflictError` when it is not a lock key.
+   */
+  async destroy(): Promise<void> {
+    await this.#whenIdle()
+    await this.#run({ type: 'DESTROY' })
+  }
+
+  /**
+   * Acquires the lock, runs `fn` with a signal that aborts if the lock is lost (or `signal`
+   * aborts), and always releases. Rejects with the `LockLostError` if the lock was lost while
+   * `fn` ran, even if `fn` succeeded.
+   *
+   * @example
+   * ```ts
+   * await lock.withLock(async (signal) => {
+   *   await migrateDatabase({ signal })
+   * })
+   * ```
+   */
+  async withLock<T>(fn: (signal: AbortSignal) => T | Promise<T>, options: AcquireOptions = {}): Promise<T> {
+    const lease = await this.acquire(options)
+    const signal = options.signal ? AbortSignal.any([lease.lost, options.signal]) : lease.lost
+    let result: T
+    try {
+      result = await fn(signal)
+    } catch (error) {
+      await this.#releaseIfHeld().catch(() => {})
+      throw error
+    }
+    if (lease.lost.aborted) {
+      await waitFor(this.actor, isSettled)
+      throw lease.lost.reason
+    }
+    await this.#releaseIfHeld()
+    return result
+  }
+
+  /** Cancels or releases whatever this lock is doing, waits for the cleanup, then stops it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const snapshot = this.actor.getSnapshot()
+    if (snapshot.hasTag('pending')) this.actor.send({ type: 'CANCEL' })
+    await this.#releaseIfHeld().catch(() => {})
+    await waitFor(this.actor, (s) => s.hasTag('idle'))
+    this.actor.stop()
+  }
+
+  async #releaseIfHeld(): Promise<void> {
+    if (this.held) await this.release()
+    else await waitFor(this.actor, isSettled)
+  }
+
+  /** Waits out a cleanup in progress; refuses while pending or held. */
+  async #whenIdle(): Promise<void> {
+    const snapshot = await waitFor(this.actor, isSettled)
+    if (snapshot.hasTag('held')) throw new LockHeldError(this.key)
+    if (snapshot.hasTag('pending')) throw new LockHeldError(this.key, 'Lock is being acquired')
+  }
+
+  async #attempt(command: LockCommand, signal: AbortSignal | undefined): Promise<Lease | null> {
+    signal?.throwIfAborted()
+    await this.#whenIdle()
+    signal?.throwIfAborted()
+    const outcome = new Promise<Lease | null>((resolve, reject) => {
+      const subscriptions: Subscription[] = []
+      const finish = () => {
+        for (const subscription of subscriptions) subscription.unsubscribe()
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const onAbort = () => {
+        finish()
+        this.actor.send({ type: 'CANCEL' })
+        reject(signal?.reason)
+      }
+      const settleThen = (settle: () => void) => {
+        finish()
+        waitFor(this.actor, isSettled).then(settle, reject)
+      }
+      subscriptions.push(
+        this.actor.on('lock.acquired', () => {
+          finish()
+          resolve(this.#lease?.lease ?? null)
+        }),
+        this.actor.on('lock.timeout', () => settleThen(() => resolve(null))),
+        this.actor.on('lock.error', (event) => settleThen(() => reject(event.error))),
+        this.actor.subscribe({ error: reject }),
+      )
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    this.actor.send(command)
+    return outcome
+  }
+
+  /** Sends a command and waits for the machine to be idle again; rejects with its error. */
+  async #run(command: LockCommand): Promise<void> {
+    let failure: Error | undefined
+    const subscription = this.actor.on('lock.error', (event) => {
+      failure ??= event.error
+    })
+    try {
+      this.actor.send(command)
+      await waitFor(this.actor, (s) => s.hasTag('idle'))
+    } finally {
+      subscription.unsubscribe()
+    }
+    if (failure !== undefined) throw failure
+  }
+
+  #grant(event: Extract<LockNotification, { type: 'lock.acquired' }>): void {
+    const controller = new AbortController()
+    const lease: Lease = {
+      key: event.key,
+      session: event.session,
+      lockIndex: event.lockIndex,
+      modifyIndex: event.modifyIndex,
+      lost: controller.signal,
+    }
+    this.#lease = { lease, controller }
+  }
+
+  #endLease(reason: LockLostError): void {
+    this.#lease?.controller.abort(reason)
+    this.#lease = null
+  }
+}
