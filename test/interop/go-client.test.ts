@@ -5,7 +5,15 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ConsulTarget, startTarget, uniquePrefix } from '../support/consul-target.js'
+import type { Consul } from '../../src/client.js'
+import { type RunningProcess, startProcess } from '../support/cli-process.js'
+import { clientFor } from '../support/client-target.js'
+import {
+  blockingQueriesHeld,
+  type ConsulTarget,
+  startTarget,
+  uniquePrefix,
+} from '../support/consul-target.js'
 
 const run = promisify(execFile)
 const sourceDir = fileURLToPath(new URL('./go-client', import.meta.url))
@@ -25,6 +33,7 @@ interface Step {
  */
 describe.skipIf(goMissing)('the official Go client against the target', () => {
   let target: ConsulTarget
+  let consul: Consul
   let buildDir: string
   let binary: string
 
@@ -34,16 +43,23 @@ describe.skipIf(goMissing)('the official Go client against the target', () => {
     // First build on a fresh machine fetches the module from the Go proxy and compiles it.
     await run('go', ['build', '-o', binary, '.'], { cwd: sourceDir })
     target = await startTarget()
+    consul = clientFor(target)
   }, 240_000)
 
   afterAll(async () => {
+    await consul?.close()
     await target?.close()
     await rm(buildDir, { recursive: true, force: true })
   })
 
+  const goEnv = () => ({
+    ...process.env,
+    CONSUL_HTTP_ADDR: target.address,
+    CONSUL_HTTP_TOKEN: target.token ?? '',
+  })
+
   async function scenario(name: string): Promise<Map<string, Step>> {
-    const env = { ...process.env, CONSUL_HTTP_ADDR: target.address, CONSUL_HTTP_TOKEN: target.token ?? '' }
-    const { stdout } = await run(binary, [name, uniquePrefix(`go-${name}`)], { env })
+    const { stdout } = await run(binary, [name, uniquePrefix(`go-${name}`)], { env: goEnv() })
     const steps = stdout
       .trim()
       .split('\n')
@@ -103,5 +119,53 @@ describe.skipIf(goMissing)('the official Go client against the target', () => {
     const steps = await scenario('semaphore')
     // The contender key and the .lock coordination record.
     expect(steps.get('keys')?.info).toEqual({ count: 2 })
+  })
+
+  describe("contending with Go's api.Lock for one key", () => {
+    let go: RunningProcess | undefined
+    const startGo = (name: 'lock-hold' | 'lock-wait', key: string) => {
+      go = startProcess(binary, [name, key], { env: goEnv(), stdin: 'pipe' })
+      return go
+    }
+    afterAll(() => {
+      go?.child.kill()
+    })
+
+    it('waits while Go holds the lock and takes it as soon as Go unlocks', async () => {
+      const key = `${uniquePrefix('go-holds')}/lock`
+      const holder = startGo('lock-hold', key)
+      await holder.waitForOutput(/"step":"held","ok":true/)
+      const lock = consul.lock({ key, value: 'ts', lockDelay: 0 })
+      expect(await lock.tryAcquire({ wait: 300 })).toBeNull()
+      const acquired = lock.acquire()
+      holder.child.stdin?.end('release\n')
+      await holder.waitForOutput(/"step":"released","ok":true/)
+      const unlockedAt = performance.now()
+      const lease = await acquired
+      expect(performance.now() - unlockedAt).toBeLessThan(1_000)
+      const { value: pair } = await consul.kv.get(key)
+      expect(pair?.session).toBe(lease.session)
+      expect(pair?.flags).toBe(0x2ddccbc058a50c18n)
+      await lock.release()
+      await lock.destroy()
+    })
+
+    it('makes Go wait while we hold the lock, and Go takes it once we release', async () => {
+      const key = `${uniquePrefix('ts-holds')}/lock`
+      const lock = consul.lock({ key, value: 'ts', lockDelay: 0 })
+      await lock.acquire()
+      const waiter = startGo('lock-wait', key)
+      await waiter.waitForOutput(/"step":"waiting"/)
+      // Our monitor and Go's wait both block on the key: Go saw it held and did not take it.
+      await blockingQueriesHeld(target, 2)
+      expect(waiter.stdout()).not.toMatch(/"step":"held"/)
+      const { value: pair } = await consul.kv.get(key)
+      expect(pair?.value?.toString()).toBe('ts')
+      await lock.release()
+      await waiter.waitForOutput(/"step":"held","ok":true/)
+      await waiter.waitForOutput(/"step":"released","ok":true/)
+      expect(await waiter.exited).toBe(0)
+      await lock.destroy()
+    })
   })
 })

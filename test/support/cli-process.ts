@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 /** The built CLI (`npm test` builds first, so this is the file users run). */
 export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
-export interface CliProcess {
+export interface RunningProcess {
   child: ChildProcess
   /** Everything written to stdout so far. */
   stdout(): string
@@ -17,14 +17,29 @@ export interface CliProcess {
   exited: Promise<number | NodeJS.Signals>
 }
 
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
-  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): RunningProcess {
+  return startProcess(process.execPath, [cliPath, ...args], { env })
+}
+
+/**
+ * Starts `file` with its output captured. `stdin: 'pipe'` leaves `child.stdin` open for the
+ * test to write to.
+ */
+export function startProcess(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {},
+): RunningProcess {
+  const child = spawn(file, args, {
+    env: options.env ?? process.env,
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk
   })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk
   })
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | NodeJS.Signals)

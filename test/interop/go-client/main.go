@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -45,6 +46,8 @@ func main() {
 		"blocking":  blockingScenario,
 		"lock":      lockScenario,
 		"semaphore": semaphoreScenario,
+		"lock-hold": lockHoldScenario,
+		"lock-wait": lockWaitScenario,
 	}
 	run, ok := scenarios[os.Args[1]]
 	if !ok {
@@ -190,4 +193,38 @@ func semaphoreScenario(c *api.Client, prefix string) {
 	report("keys", map[string]any{"count": len(keys)}, err)
 	report("release", nil, sema.Release())
 	report("destroy", nil, sema.Destroy())
+}
+
+// lockHoldScenario takes the lock on the key given as prefix with Go's api.Lock, reports "held",
+// then holds it until a line arrives on stdin, unlocks and reports "released".
+func lockHoldScenario(c *api.Client, key string) {
+	lock, err := c.LockOpts(&api.LockOptions{Key: key, Value: []byte("go"), SessionTTL: "10s"})
+	if err != nil {
+		report("lock-opts", nil, err)
+		return
+	}
+	if _, err := lock.Lock(nil); err != nil {
+		report("held", nil, err)
+		return
+	}
+	report("held", nil, nil)
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	report("released", nil, lock.Unlock())
+}
+
+// lockWaitScenario reports "waiting", blocks in Go's api.Lock until it holds the key given as
+// prefix, reports "held", then unlocks and reports "released".
+func lockWaitScenario(c *api.Client, key string) {
+	lock, err := c.LockOpts(&api.LockOptions{Key: key, Value: []byte("go"), SessionTTL: "10s"})
+	if err != nil {
+		report("lock-opts", nil, err)
+		return
+	}
+	report("waiting", nil, nil)
+	if _, err := lock.Lock(nil); err != nil {
+		report("held", nil, err)
+		return
+	}
+	report("held", nil, nil)
+	report("released", nil, lock.Unlock())
 }
