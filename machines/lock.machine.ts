@@ -10,7 +10,7 @@
  *   lock:     pending: waiting ⇄ acquiring → backoff → waiting
  *             held (parallel): monitoring (watching ⇄ retrying) ∥ lease (sound ⇄ suspect)
  * held ─RELEASE─▶ releasing ─▶ idle      loss, error, cancel, timeout ─▶ abandoning ─▶ idle
- * idle ─DESTROY─▶ destroying ─▶ idle
+ * idle ─DESTROY─▶ destroying ─▶ idle     (an ACQUIRE during a cleanup waits for idle)
  * ```
  *
  * Renewal is a region beside the whole lock lifecycle, not only `held`: a session waiting for a
@@ -55,6 +55,7 @@ function initialContext(options: LockOptions): LockContext {
     monitorIndex: 0n,
     monitorFailures: 0,
     lease: null,
+    queuedAcquire: null,
   }
 }
 
@@ -152,6 +153,19 @@ export const lockMachine = setup({
         monitorFailures: 0,
         lease: null,
       })
+    }),
+    queueAcquire: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'ACQUIRE')
+      const { type: _, ...request } = event
+      enqueue.assign({ queuedAcquire: request })
+    }),
+    dropQueuedAcquire: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ queuedAcquire: null })
+    }),
+    startQueuedAcquire: enqueueActions(({ context, enqueue }) => {
+      if (context.queuedAcquire === null) return
+      enqueue.assign({ queuedAcquire: null })
+      enqueue.raise({ type: 'ACQUIRE', ...context.queuedAcquire })
     }),
     rememberSession: enqueueActions(({ context, event, enqueue }) => {
       const created = outputOf<CreatedSession>(event)
@@ -283,6 +297,7 @@ export const lockMachine = setup({
   states: {
     idle: {
       tags: 'idle',
+      entry: 'startQueuedAcquire',
       on: {
         ACQUIRE: [
           { guard: 'usesCallerSession', target: 'session.renewing.unmanaged', actions: 'startAttempt' },
@@ -546,6 +561,7 @@ export const lockMachine = setup({
     // no lock-delay (as Go's Unlock does).
     releasing: {
       tags: 'releasing',
+      on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
       initial: 'releasingKey',
       states: {
         releasingKey: {
@@ -583,6 +599,7 @@ export const lockMachine = setup({
     // `destroyingSession` when only a session we created is left.
     abandoning: {
       tags: 'releasing',
+      on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
       initial: 'releasingKey',
       states: {
         releasingKey: {
@@ -615,6 +632,7 @@ export const lockMachine = setup({
     // DESTROY (Go's Lock.Destroy): delete the key only if it is a free lock key.
     destroying: {
       tags: 'destroying',
+      on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
       initial: 'reading',
       states: {
         reading: {

@@ -33,6 +33,8 @@ export interface LockContext {
   monitorFailures: number
   /** The indexes of the acquiring write; `null` when not held. */
   lease: { lockIndex: bigint; modifyIndex: bigint } | null
+  /** An ACQUIRE that arrived while the lock was still cleaning up: started once idle. */
+  queuedAcquire: Omit<Extract<LockCommand, { type: 'ACQUIRE' }>, 'type'> | null
 }
 
 /** Events a user (or a parent machine) sends to the lock. */

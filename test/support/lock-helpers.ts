@@ -1,0 +1,164 @@
+/**
+ * Helpers for the Lock facade's integration tests: a factory of locks that are always disposed,
+ * session leak checks that work on a shared agent, awaiting emitted notifications, and a holder
+ * that takes a key by raw HTTP exactly the way Go's `api.Lock` does.
+ */
+import { afterEach, expect } from 'vitest'
+import { waitFor } from 'xstate'
+import { LOCK_FLAG_VALUE } from '../../machines/flags.js'
+import type { LockOptions } from '../../machines/lock.options.js'
+import type { LockNotification } from '../../machines/lock.types.js'
+import type { Consul } from '../../src/client.js'
+import type { Lock, LockActorOptions } from '../../src/lock.js'
+import type { ClientSuite } from './client-target.js'
+import type { ConsulTarget } from './consul-target.js'
+import { createSession, raw } from './raw-http.js'
+
+/** `LockFlagValue` as it appears in Consul's JSON and in Go's query strings. */
+export const LOCK_FLAGS_DECIMAL = LOCK_FLAG_VALUE.toString()
+
+type LockActor = Lock['actor']
+type NotificationOf<T extends LockNotification['type']> = Extract<LockNotification, { type: T }>
+
+/** Resolves with the next notification of `type` the lock's actor emits (`actor.on`). */
+export function nextNotification<T extends LockNotification['type']>(
+  actor: LockActor,
+  type: T,
+): Promise<NotificationOf<T>> {
+  return new Promise((resolve) => {
+    const subscription = actor.on(type, (event) => {
+      subscription.unsubscribe()
+      resolve(event as NotificationOf<T>)
+    })
+  })
+}
+
+/** Resolves once the lock is back in `idle` (any cleanup it was doing has finished). */
+export async function lockIdle(lock: Lock): Promise<void> {
+  await waitFor(lock.actor, (snapshot) => snapshot.hasTag('idle'))
+}
+
+/** Resolves with `signal.reason` and the time (`performance.now()`) it aborted. */
+export function whenAborted(signal: AbortSignal): Promise<{ reason: unknown; at: number }> {
+  if (signal.aborted) return Promise.resolve({ reason: signal.reason, at: performance.now() })
+  return new Promise((resolve) => {
+    signal.addEventListener('abort', () => resolve({ reason: signal.reason, at: performance.now() }), {
+      once: true,
+    })
+  })
+}
+
+/** The IDs of the sessions named `name` on the target (a real agent is shared: name them per suite). */
+export async function sessionsNamed(consul: Consul, name: string): Promise<string[]> {
+  const { value } = await consul.session.list()
+  return value.filter((session) => session.name === name).map((session) => session.id)
+}
+
+/** Of the given session IDs, those the target still knows. */
+export async function liveSessions(consul: Consul, ids: readonly string[]): Promise<string[]> {
+  const { value } = await consul.session.list()
+  const live = new Set(value.map((session) => session.id))
+  return ids.filter((id) => live.has(id))
+}
+
+/** Asserts none of the given sessions exists any more. */
+export async function expectNoLeakedSessions(consul: Consul, ids: readonly string[]): Promise<void> {
+  expect(await liveSessions(consul, ids)).toEqual([])
+}
+
+/** Who holds `key` now (`undefined`: nobody, or the key is missing). */
+export async function holderOf(consul: Consul, key: string): Promise<string | undefined> {
+  return (await consul.kv.get(key)).value?.session
+}
+
+export interface LockFactory {
+  /** The name of every session the factory's locks create; checked for leaks after each test. */
+  readonly sessionName: string
+  /** A fresh key under the suite's prefix. */
+  key(label: string): string
+  /**
+   * A lock with test defaults (short TTL, no lock-delay, the factory's session name), disposed
+   * after the test. Options given override the defaults (`lockDelay: undefined` restores Consul's).
+   */
+  lock(options: Partial<LockOptions> & { key: string }, actorOptions?: LockActorOptions): Lock
+  /** The session TTL the factory uses by default, in ms: the target's minimum, at least 1 s. */
+  readonly ttlMs: number
+}
+
+/**
+ * Locks for the calling test file. After each test every lock made is disposed (cancelled or
+ * released, its session destroyed) and no session named `sessionName` may be left on the target.
+ */
+export function useLocks(suite: ClientSuite): LockFactory {
+  const made: Lock[] = []
+  const sessionName = `${suite.prefix} lock`
+  let keys = 0
+  afterEach(async () => {
+    const locks = made.splice(0)
+    await Promise.all(locks.map((lock) => lock[Symbol.asyncDispose]()))
+    expect(await sessionsNamed(suite.consul, sessionName)).toEqual([])
+  })
+  return {
+    sessionName,
+    get ttlMs() {
+      return Math.max(suite.target.minTTLms, 1000)
+    },
+    key: (label) => `${suite.prefix}/${label}-${++keys}`,
+    lock(options, actorOptions) {
+      const lock = suite.consul.lock(
+        {
+          sessionName,
+          sessionTTL: Math.max(suite.target.minTTLms, 1000),
+          lockDelay: 0,
+          lockWaitTime: '15s',
+          ...options,
+        },
+        actorOptions,
+      )
+      made.push(lock)
+      return lock
+    },
+  }
+}
+
+/** A session that locks a key with raw HTTP requests, exactly as Go's `api.Lock` sends them. */
+export interface GoStyleHolder {
+  readonly session: string
+  /** `PUT /v1/kv/<key>?acquire=<session>&flags=<LockFlagValue>`: Consul's `true`/`false`. */
+  acquire(value?: string): Promise<boolean>
+  /** `PUT /v1/kv/<key>?release=<session>&flags=<LockFlagValue>`: Consul's `true`/`false`. */
+  release(value?: string): Promise<boolean>
+  /** `PUT /v1/session/destroy/<session>`. */
+  destroy(): Promise<void>
+}
+
+/**
+ * Creates a session by raw HTTP (no TTL, so it outlives any test; destroy it, or register it
+ * with `suite.track`) that locks `key` the way Go does.
+ */
+export async function goStyleHolder(
+  target: Pick<ConsulTarget, 'address' | 'token'>,
+  key: string,
+  sessionBody: object = { Name: 'Go-style holder', LockDelay: '0s' },
+): Promise<GoStyleHolder> {
+  const session = await createSession(target, sessionBody)
+  const write = async (operation: 'acquire' | 'release', value = '') => {
+    const res = await raw(
+      target,
+      'PUT',
+      `/v1/kv/${key}?${operation}=${session}&flags=${LOCK_FLAGS_DECIMAL}`,
+      { body: value },
+    )
+    if (res.status !== 200) throw new Error(`${operation}: ${res.status} ${res.text}`)
+    return res.text.trim() === 'true'
+  }
+  return {
+    session,
+    acquire: (value) => write('acquire', value),
+    release: (value) => write('release', value),
+    async destroy() {
+      const res = await raw(target, 'PUT', `/v1/session/destroy/${session}`)
+      if (res.status !== 200) throw new Error(`destroy: ${res.status} ${res.text}`)
+    },
+  }
+}
