@@ -27,6 +27,14 @@ describe('the built package', () => {
           'ConsulTransportError',
           'InvalidOptionError',
           'isRetryable',
+          'Lock',
+          'LockConflictError',
+          'LockHeldError',
+          'LockInUseError',
+          'LockLostError',
+          'LockNotHeldError',
+          'createLockMachine',
+          'lockMachine',
         ]),
       )
     })
@@ -35,11 +43,17 @@ describe('the built package', () => {
       expect(await load(kind, 'consul-lock-machine/devserver')).toEqual(['startDevServer'])
     })
 
-    it(`exposes the Go-compatible flag values through ${kind}('consul-lock-machine/machines')`, async () => {
-      expect(await load(kind, 'consul-lock-machine/machines')).toEqual([
-        'LOCK_FLAG_VALUE',
-        'SEMAPHORE_FLAG_VALUE',
-      ])
+    it(`exposes the statecharts, their actors and the Go flag values through ${kind}('consul-lock-machine/machines')`, async () => {
+      expect(await load(kind, 'consul-lock-machine/machines')).toEqual(
+        expect.arrayContaining([
+          'LOCK_FLAG_VALUE',
+          'SEMAPHORE_FLAG_VALUE',
+          'createLockActors',
+          'createLockMachine',
+          'lockMachine',
+          'resolveLockOptions',
+        ]),
+      )
     })
   }
 

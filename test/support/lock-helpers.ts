@@ -162,3 +162,23 @@ export async function goStyleHolder(
     },
   }
 }
+
+/**
+ * Whether `promise` settles (either way) within `ms`: for asserting a promise is not left
+ * hanging, without waiting out the test timeout when it is.
+ */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  const settled = promise.then(
+    () => true,
+    () => true,
+  )
+  try {
+    return await Promise.race([settled, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

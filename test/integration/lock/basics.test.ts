@@ -10,6 +10,7 @@ import {
   LOCK_FLAGS_DECIMAL,
   lockIdle,
   sessionsNamed,
+  settlesWithin,
   useLocks,
 } from '../../support/lock-helpers.js'
 import { raw } from '../../support/raw-http.js'
@@ -280,11 +281,12 @@ describe('Symbol.asyncDispose', () => {
     waiting.catch(() => {})
     await blockingQueriesHeld(suite.target, 2)
 
-    await waiter[Symbol.asyncDispose]()
+    expect(await settlesWithin(waiter[Symbol.asyncDispose](), 1000)).toBe(true)
 
     expect(await sessionsNamed(suite.consul, locks.sessionName)).toEqual([held.session])
     expect(waiter.actor.getSnapshot().status).toBe('stopped')
     // The caller of the cancelled acquire is not left hanging.
+    expect(await settlesWithin(waiting, 1000)).toBe(true)
     await expect(waiting).rejects.toThrow()
     await holder.release()
     await lockIdle(holder)

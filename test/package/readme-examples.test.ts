@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const MARKER = '<!-- runnable example'
+
+/** The ```js blocks README marks as runnable, in order. */
+async function runnableExamples(): Promise<string[]> {
+  const readme = await readFile(`${root}/README.md`, 'utf8')
+  const blocks: string[] = []
+  for (const part of readme.split(MARKER).slice(1)) {
+    const match = part.match(/```js\n([\s\S]*?)```/)
+    if (match?.[1]) blocks.push(match[1])
+  }
+  return blocks
+}
+
+describe('README', () => {
+  const written: string[] = []
+  afterAll(async () => {
+    for (const file of written) await rm(file, { force: true })
+  })
+
+  it('has runnable examples, and each runs against the built package', async () => {
+    const examples = await runnableExamples()
+    expect(examples.length).toBeGreaterThan(0)
+    for (const [index, source] of examples.entries()) {
+      // Inside the package, so `consul-lock-machine` resolves to the build by self-reference.
+      const file = `${root}/dist/readme-example-${index}.mjs`
+      written.push(file)
+      await writeFile(file, source)
+      const { stdout } = await run(process.execPath, [file], { cwd: root, timeout: 15_000 })
+      expect(stdout).toMatch(/^leader with session [0-9a-f-]{36} fencing token \d+n\n/)
+      expect(stdout).toContain('lost the lock: released\n')
+      expect(stdout).toContain('42 true\n')
+    }
+  })
+})
