@@ -3,23 +3,11 @@
 import { performance } from 'node:perf_hooks'
 import { startDevServer } from '../dist/devserver.js'
 import { Consul } from '../dist/index.js'
-import { summarize } from './stats.js'
+import { timed } from './stats.js'
 
 const ROUNDS = 2000
 const CONCURRENCY = 32
 const LOCK_FLAGS = 0x2ddccbc058a50c18n
-
-async function timed(count, op) {
-  const samples = []
-  const start = performance.now()
-  for (let i = 0; i < count; i++) {
-    const t = performance.now()
-    await op(i)
-    samples.push(performance.now() - t)
-  }
-  const seconds = (performance.now() - start) / 1000
-  return { opsPerSecond: Math.round(count / seconds), latencyMs: summarize(samples) }
-}
 
 export async function run() {
   const server = await startDevServer({ port: 0 })

@@ -2,7 +2,8 @@ import { createLockActors, type LockClient } from './actors/index.js'
 import { lockMachine } from './lock.machine.js'
 
 /**
- * `lockMachine` bound to a Consul client: what a user's machine invokes to embed a lock.
+ * `lockMachine` bound to a Consul client: what a user's machine invokes to embed a lock. The
+ * same client always gets the same machine.
  *
  * @example
  * ```ts
@@ -13,8 +14,16 @@ import { lockMachine } from './lock.machine.js'
  * })
  * ```
  */
-export function createLockMachine(client: LockClient) {
-  return lockMachine.provide({ actors: createLockActors(client) })
+export function createLockMachine(client: LockClient): LockMachine {
+  let machine = boundMachines.get(client)
+  if (machine === undefined) {
+    machine = lockMachine.provide({ actors: createLockActors(client) })
+    boundMachines.set(client, machine)
+  }
+  return machine
 }
+
+// `provide` rebuilds the whole state tree, so every lock of one client shares one machine.
+const boundMachines = new WeakMap<LockClient, LockMachine>()
 
 export type LockMachine = typeof lockMachine
