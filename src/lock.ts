@@ -8,7 +8,13 @@ import { createLockMachine, type LockMachine } from '../machines/create-lock-mac
 import { type LockOptions, resolveLockOptions } from '../machines/lock.options.js'
 import type { LockCommand, LockNotification } from '../machines/lock.types.js'
 import { type Duration, toMilliseconds } from './consul/duration.js'
-import { LockHeldError, LockLostError, LockNotHeldError } from './errors.js'
+import {
+  ConsulLockMachineError,
+  InvalidOptionError,
+  LockHeldError,
+  LockLostError,
+  LockNotHeldError,
+} from './errors.js'
 
 /** A held lock: fencing material and a signal that fires when it stops being held. */
 export interface Lease {
@@ -103,6 +109,7 @@ export class Lock implements AsyncDisposable {
    */
   async tryAcquire(options: TryAcquireOptions = {}): Promise<Lease | null> {
     const wait = options.wait === undefined ? undefined : toMilliseconds(options.wait, 'wait')
+    if (wait === 0) throw new InvalidOptionError('wait', 'must be greater than 0')
     return this.#attempt({ type: 'ACQUIRE', tryOnce: true, wait }, options.signal)
   }
 
@@ -174,8 +181,11 @@ export class Lock implements AsyncDisposable {
     else await waitFor(this.actor, isSettled)
   }
 
-  /** Waits out a cleanup in progress; refuses while pending or held. */
+  /** Waits out a cleanup in progress; refuses while pending or held, or once disposed. */
   async #whenIdle(): Promise<void> {
+    if (this.actor.getSnapshot().status !== 'active') {
+      throw new ConsulLockMachineError('ELOCKDISPOSED', `The Lock on '${this.key}' was disposed`)
+    }
     const snapshot = await waitFor(this.actor, isSettled)
     if (snapshot.hasTag('held')) throw new LockHeldError(this.key)
     if (snapshot.hasTag('pending')) throw new LockHeldError(this.key, 'Lock is being acquired')
