@@ -8,7 +8,7 @@
  *   renewing: keepingAlive (scheduled → renewingSession → scheduled; failures → retrying)
  *             ─ lease deadline ─▶ expired │ 404 ─▶ invalidated │ unmanaged (caller's session)
  *   lock:     pending: waiting ⇄ acquiring → backoff → waiting
- *             held (parallel): monitoring (watching ⇄ retrying) ∥ lease (sound ⇄ suspect)
+ *             held (parallel): monitoring (watching ⇄ retrying{pausing → rereading}) ∥ lease (sound ⇄ suspect)
  * held ─RELEASE─▶ releasing ─▶ idle      loss, error, cancel, timeout ─▶ abandoning ─▶ idle
  * idle ─DESTROY─▶ destroying ─▶ idle     (an ACQUIRE during a cleanup waits for idle)
  * ```
@@ -97,7 +97,7 @@ function sessionOf(context: LockContext): string {
   return context.session
 }
 
-export const lockMachine = setup({
+const lockSetup = setup({
   types: {
     context: {} as LockContext,
     input: {} as LockOptions,
@@ -290,7 +290,85 @@ export const lockMachine = setup({
     monitorRetry: ({ context }) => context.settings.monitorRetryTimeMs,
     tryBudget: ({ context }) => context.tryWaitMs,
   },
-}).createMachine({
+})
+
+/**
+ * Giving back what is ours, shared by `releasing` and `abandoning`: the key is released first
+ * (only a session holding it can), then the session we created is destroyed, so the next holder
+ * gets no lock-delay. Failures are reported and do not stop the cleanup: a destroyed session
+ * frees the key anyway, and an undestroyed one expires with its TTL.
+ */
+const releaseKeyThenSession = lockSetup.createStateConfig({
+  initial: 'releasingKey',
+  states: {
+    releasingKey: {
+      invoke: {
+        id: 'releaseKey',
+        src: 'releaseKey',
+        input: ({ context }) => ({
+          key: context.settings.key,
+          session: sessionOf(context),
+          value: context.settings.value,
+        }),
+        onDone: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
+        onError: [
+          { guard: 'ownsSession', target: 'destroyingSession', actions: 'notifyError' },
+          { target: 'done', actions: 'notifyError' },
+        ],
+      },
+    },
+    destroyingSession: {
+      invoke: {
+        id: 'destroySession',
+        src: 'destroySession',
+        input: ({ context }) => ({ session: sessionOf(context) }),
+        onDone: 'done',
+        onError: { target: 'done', actions: 'notifyError' },
+      },
+    },
+    done: { type: 'final' },
+  },
+})
+
+const MONITORING = '#lock.session.lock.held.monitoring'
+
+/**
+ * The monitor's read of a held key: a consistent blocking GET whose answer says whether the
+ * lock is still ours (Go's `monitorLock`). Failures go to `onRetry` while retries are left.
+ */
+const watchKey = (onRetry: string) =>
+  lockSetup.createStateConfig({
+    invoke: {
+      id: 'readKey',
+      src: 'readKey',
+      input: ({ context }) => ({ key: context.settings.key, index: context.monitorIndex, consistent: true }),
+      onDone: [
+        {
+          guard: 'isHeldByUs',
+          target: `${MONITORING}.watching`,
+          reenter: true,
+          actions: 'recordMonitorRead',
+        },
+        {
+          guard: 'keyMissing',
+          target: '#lock.abandoning',
+          actions: { type: 'notifyLost', params: { reason: 'key-deleted' } },
+        },
+        {
+          guard: 'keyUnlocked',
+          target: '#lock.abandoning',
+          actions: { type: 'notifyLost', params: { reason: 'session-invalidated' } },
+        },
+        { target: '#lock.abandoning', actions: { type: 'notifyLost', params: { reason: 'taken' } } },
+      ],
+      onError: [
+        { guard: 'canRetryMonitor', target: onRetry, actions: 'countMonitorFailure' },
+        { target: '#lock.abandoning', actions: { type: 'notifyLost', params: { reason: 'monitor-failed' } } },
+      ],
+    },
+  })
+
+export const lockMachine = lockSetup.createMachine({
   id: 'lock',
   context: ({ input }) => initialContext(input),
   initial: 'idle',
@@ -308,7 +386,6 @@ export const lockMachine = setup({
     },
 
     creatingSession: {
-      tags: 'pending',
       invoke: {
         id: 'createSession',
         src: 'createSession',
@@ -327,8 +404,8 @@ export const lockMachine = setup({
       // only its ID lets us destroy it.
       initial: 'requested',
       states: {
-        requested: { on: { CANCEL: 'cancelled' } },
-        cancelled: {},
+        requested: { tags: 'pending', on: { CANCEL: 'cancelled' } },
+        cancelled: { tags: 'releasing', on: { ACQUIRE: { actions: 'queueAcquire' } } },
       },
     },
 
@@ -379,7 +456,6 @@ export const lockMachine = setup({
           initial: 'pending',
           states: {
             pending: {
-              tags: 'pending',
               after: { tryBudget: { guard: 'isTryOnce', actions: 'signalTryBudgetSpent' } },
               on: {
                 // Nothing held yet (acquiring overrides these): only our own session to drop.
@@ -402,6 +478,7 @@ export const lockMachine = setup({
               initial: 'waiting',
               states: {
                 waiting: {
+                  tags: 'pending',
                   invoke: {
                     id: 'readKey',
                     src: 'readKey',
@@ -458,13 +535,20 @@ export const lockMachine = setup({
                   // answer decides what there is to clean up.
                   initial: 'inFlight',
                   states: {
-                    inFlight: { on: { CANCEL: 'cancelled', 'lock.tryBudgetSpent': 'lastAttempt' } },
-                    lastAttempt: { on: { CANCEL: 'cancelled' } },
+                    inFlight: {
+                      tags: 'pending',
+                      on: { CANCEL: 'cancelled', 'lock.tryBudgetSpent': 'lastAttempt' },
+                    },
+                    lastAttempt: { tags: 'pending', on: { CANCEL: 'cancelled' } },
                     // A second CANCEL must not reach `pending`, which would abort the write.
-                    cancelled: { on: { CANCEL: {} } },
+                    cancelled: {
+                      tags: 'releasing',
+                      on: { CANCEL: {}, ACQUIRE: { actions: 'queueAcquire' } },
+                    },
                   },
                 },
                 backoff: {
+                  tags: 'pending',
                   after: { lockDelayBackoff: { target: 'waiting', actions: 'readAtOnce' } },
                 },
               },
@@ -489,53 +573,16 @@ export const lockMachine = setup({
                 monitoring: {
                   initial: 'watching',
                   states: {
-                    watching: {
-                      invoke: {
-                        id: 'readKey',
-                        src: 'readKey',
-                        input: ({ context }) => ({
-                          key: context.settings.key,
-                          index: context.monitorIndex,
-                          consistent: true,
-                        }),
-                        onDone: [
-                          {
-                            guard: 'isHeldByUs',
-                            target: 'watching',
-                            reenter: true,
-                            actions: 'recordMonitorRead',
-                          },
-                          {
-                            guard: 'keyMissing',
-                            target: '#lock.abandoning',
-                            actions: { type: 'notifyLost', params: { reason: 'key-deleted' } },
-                          },
-                          {
-                            guard: 'keyUnlocked',
-                            target: '#lock.abandoning',
-                            actions: { type: 'notifyLost', params: { reason: 'session-invalidated' } },
-                          },
-                          {
-                            target: '#lock.abandoning',
-                            actions: { type: 'notifyLost', params: { reason: 'taken' } },
-                          },
-                        ],
-                        onError: [
-                          {
-                            guard: 'canRetryMonitor',
-                            target: 'retrying',
-                            actions: ['countMonitorFailure', 'notifyMonitorSuspect'],
-                          },
-                          {
-                            target: '#lock.abandoning',
-                            actions: { type: 'notifyLost', params: { reason: 'monitor-failed' } },
-                          },
-                        ],
-                      },
-                    },
+                    watching: watchKey(`${MONITORING}.retrying`),
+                    // Suspect from the first failed read until a read succeeds again.
                     retrying: {
                       tags: 'suspect',
-                      after: { monitorRetry: 'watching' },
+                      entry: 'notifyMonitorSuspect',
+                      initial: 'pausing',
+                      states: {
+                        pausing: { after: { monitorRetry: 'rereading' } },
+                        rereading: watchKey(`${MONITORING}.retrying.pausing`),
+                      },
                     },
                   },
                 },
@@ -557,40 +604,11 @@ export const lockMachine = setup({
       },
     },
 
-    // RELEASE: the key is released before the session is destroyed, so the next holder gets
-    // no lock-delay (as Go's Unlock does).
+    // RELEASE, as Go's Unlock: the key, then the session.
     releasing: {
       tags: 'releasing',
       on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
-      initial: 'releasingKey',
-      states: {
-        releasingKey: {
-          invoke: {
-            id: 'releaseKey',
-            src: 'releaseKey',
-            input: ({ context }) => ({
-              key: context.settings.key,
-              session: sessionOf(context),
-              value: context.settings.value,
-            }),
-            onDone: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
-            onError: [
-              { guard: 'ownsSession', target: 'destroyingSession', actions: 'notifyError' },
-              { target: 'done', actions: 'notifyError' },
-            ],
-          },
-        },
-        destroyingSession: {
-          invoke: {
-            id: 'destroySession',
-            src: 'destroySession',
-            input: ({ context }) => ({ session: sessionOf(context) }),
-            onDone: 'done',
-            onError: { target: 'done', actions: 'notifyError' },
-          },
-        },
-        done: { type: 'final' },
-      },
+      ...releaseKeyThenSession,
       onDone: { target: 'idle', actions: ['forgetLease', 'notifyReleased'] },
     },
 
@@ -600,32 +618,7 @@ export const lockMachine = setup({
     abandoning: {
       tags: 'releasing',
       on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
-      initial: 'releasingKey',
-      states: {
-        releasingKey: {
-          invoke: {
-            id: 'releaseKey',
-            src: 'releaseKey',
-            input: ({ context }) => ({
-              key: context.settings.key,
-              session: sessionOf(context),
-              value: context.settings.value,
-            }),
-            onDone: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
-            onError: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
-          },
-        },
-        destroyingSession: {
-          invoke: {
-            id: 'destroySession',
-            src: 'destroySession',
-            input: ({ context }) => ({ session: sessionOf(context) }),
-            onDone: 'done',
-            onError: 'done',
-          },
-        },
-        done: { type: 'final' },
-      },
+      ...releaseKeyThenSession,
       onDone: { target: 'idle', actions: 'forgetLease' },
     },
 

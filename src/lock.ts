@@ -73,6 +73,8 @@ export class Lock implements AsyncDisposable {
   /** The running XState actor: subscribe to it, inspect it, or read its tags. */
   readonly actor: LockActor
   #lease: { lease: Lease; controller: AbortController } | null = null
+  /** Aborted by `Symbol.asyncDispose`: cancels a pending attempt and refuses new work. */
+  readonly #disposal = new AbortController()
 
   /** @internal Use `consul.lock(options)`. */
   constructor(client: LockClient, options: LockOptions, actorOptions: LockActorOptions = {}) {
@@ -167,10 +169,17 @@ export class Lock implements AsyncDisposable {
     return result
   }
 
-  /** Cancels or releases whatever this lock is doing, waits for the cleanup, then stops it. */
+  /**
+   * Cancels or releases whatever this lock is doing (a pending `acquire` rejects with an
+   * `ELOCKDISPOSED` error), waits for the cleanup, then stops the actor; later calls reject.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    const snapshot = this.actor.getSnapshot()
-    if (snapshot.hasTag('pending')) this.actor.send({ type: 'CANCEL' })
+    if (this.#disposal.signal.aborted) return
+    this.#disposal.abort(
+      new ConsulLockMachineError('ELOCKDISPOSED', `The Lock on '${this.key}' was disposed`),
+    )
+    // Also when the ACQUIRE came from elsewhere (`lock.actor.send`).
+    if (this.actor.getSnapshot().hasTag('pending')) this.actor.send({ type: 'CANCEL' })
     await this.#releaseIfHeld().catch(() => {})
     await waitFor(this.actor, (s) => s.hasTag('idle'))
     this.actor.stop()
@@ -183,28 +192,29 @@ export class Lock implements AsyncDisposable {
 
   /** Waits out a cleanup in progress; refuses while pending or held, or once disposed. */
   async #whenIdle(): Promise<void> {
-    if (this.actor.getSnapshot().status !== 'active') {
-      throw new ConsulLockMachineError('ELOCKDISPOSED', `The Lock on '${this.key}' was disposed`)
-    }
+    this.#disposal.signal.throwIfAborted()
     const snapshot = await waitFor(this.actor, isSettled)
     if (snapshot.hasTag('held')) throw new LockHeldError(this.key)
     if (snapshot.hasTag('pending')) throw new LockHeldError(this.key, 'Lock is being acquired')
   }
 
-  async #attempt(command: LockCommand, signal: AbortSignal | undefined): Promise<Lease | null> {
-    signal?.throwIfAborted()
+  async #attempt(command: LockCommand, callerSignal: AbortSignal | undefined): Promise<Lease | null> {
+    callerSignal?.throwIfAborted()
     await this.#whenIdle()
-    signal?.throwIfAborted()
+    callerSignal?.throwIfAborted()
+    const signal = callerSignal
+      ? AbortSignal.any([callerSignal, this.#disposal.signal])
+      : this.#disposal.signal
     const outcome = new Promise<Lease | null>((resolve, reject) => {
       const subscriptions: Subscription[] = []
       const finish = () => {
         for (const subscription of subscriptions) subscription.unsubscribe()
-        signal?.removeEventListener('abort', onAbort)
+        signal.removeEventListener('abort', onAbort)
       }
       const onAbort = () => {
         finish()
         this.actor.send({ type: 'CANCEL' })
-        reject(signal?.reason)
+        reject(signal.reason)
       }
       const settleThen = (settle: () => void) => {
         finish()
@@ -219,7 +229,7 @@ export class Lock implements AsyncDisposable {
         this.actor.on('lock.error', (event) => settleThen(() => reject(event.error))),
         this.actor.subscribe({ error: reject }),
       )
-      signal?.addEventListener('abort', onAbort, { once: true })
+      signal.addEventListener('abort', onAbort, { once: true })
     })
     this.actor.send(command)
     return outcome
