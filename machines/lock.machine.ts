@@ -17,8 +17,7 @@
  * busy lock must be kept alive too (Go's renewer runs from session creation on).
  */
 import { type AnyActorRef, and, assertEvent, enqueueActions, raise, setup, stateIn } from 'xstate'
-import { toMilliseconds } from '../src/consul/duration.js'
-import { isRetryable, LockConflictError, LockInUseError } from '../src/errors.js'
+import { InvalidOptionError, isRetryable, LockConflictError, LockInUseError } from '../src/errors.js'
 import type { AcquireOutcome } from './actors/acquire-key.js'
 import type { CreatedSession } from './actors/create-session.js'
 import { createLockActors } from './actors/index.js'
@@ -26,7 +25,7 @@ import { UNBOUND_CLIENT } from './actors/lock-client.js'
 import type { KeyRead } from './actors/read-key.js'
 import type { RenewedSession } from './actors/renew-session.js'
 import { LOCK_FLAG_VALUE } from './flags.js'
-import { type LockOptions, resolveLockOptions } from './lock.options.js'
+import { type LockOptions, resolveLockOptions, tryWaitMs } from './lock.options.js'
 import {
   leaseRemainingMs,
   lockDelayBackoffMs,
@@ -92,6 +91,18 @@ function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value))
 }
 
+/** The error of an ACQUIRE whose `wait` is not a positive duration (events are not type-checked at runtime). */
+function invalidWait(event: LockEvent): InvalidOptionError | undefined {
+  if (event.type !== 'ACQUIRE' || event.wait === undefined) return undefined
+  try {
+    tryWaitMs(event.wait)
+    return undefined
+  } catch (error) {
+    if (error instanceof InvalidOptionError) return error
+    throw error
+  }
+}
+
 function sessionOf(context: LockContext): string {
   if (context.session === null) throw new Error('lock machine: no session in this state')
   return context.session
@@ -108,6 +119,7 @@ const lockSetup = setup({
   actors: createLockActors(UNBOUND_CLIENT),
   guards: {
     usesCallerSession: ({ context }) => context.settings.session !== null,
+    hasInvalidWait: ({ event }) => invalidWait(event) !== undefined,
     ownsSession: ({ context }) => context.ownsSession,
     createdSessionHasTTL: ({ context }) => context.settings.sessionTTLMs > 0,
     sessionHasNoTTL: ({ event }) => outputOf<RenewedSession | null>(event)?.ttlMs === 0,
@@ -147,8 +159,7 @@ const lockSetup = setup({
         freeAtIndex: null,
         backoffAttempt: 0,
         tryOnce,
-        tryWaitMs:
-          event.wait === undefined ? context.settings.lockWaitTimeMs : toMilliseconds(event.wait, 'wait'),
+        tryWaitMs: event.wait === undefined ? context.settings.lockWaitTimeMs : tryWaitMs(event.wait),
         monitorIndex: 0n,
         monitorFailures: 0,
         lease: null,
@@ -270,6 +281,10 @@ const lockSetup = setup({
       const error = toError(errorOf(event) ?? context.renewError)
       notify(enqueue, self, { type: 'lock.error', key: context.settings.key, error })
     }),
+    notifyInvalidWait: enqueueActions(({ context, event, enqueue, self }) => {
+      const error = invalidWait(event)
+      if (error !== undefined) notify(enqueue, self, { type: 'lock.error', key: context.settings.key, error })
+    }),
     notifyConflict: enqueueActions(({ context, event, enqueue, self }) => {
       const flags = readOf(event).pair?.flags ?? 0n
       const error = new LockConflictError(context.settings.key, flags)
@@ -378,6 +393,7 @@ export const lockMachine = lockSetup.createMachine({
       entry: 'startQueuedAcquire',
       on: {
         ACQUIRE: [
+          { guard: 'hasInvalidWait', actions: 'notifyInvalidWait' },
           { guard: 'usesCallerSession', target: 'session.renewing.unmanaged', actions: 'startAttempt' },
           { target: 'creatingSession', actions: 'startAttempt' },
         ],
@@ -471,8 +487,12 @@ export const lockMachine = lockSetup.createMachine({
                   },
                   { target: '#lock.idle', actions: 'notifyTimeout' },
                 ],
-                // Gone on the server: nothing to clean up, start over with a new session.
-                'session.invalidated': '#lock.creatingSession',
+                // Gone on the server: nothing to clean up. Start over with a new session, unless
+                // trying once: a new session would restart the budget.
+                'session.invalidated': [
+                  { guard: 'isTryOnce', target: '#lock.idle', actions: 'notifyTimeout' },
+                  { target: '#lock.creatingSession' },
+                ],
                 'session.expired': { target: '#lock.abandoning.destroyingSession', actions: 'notifyError' },
               },
               initial: 'waiting',
@@ -540,10 +560,16 @@ export const lockMachine = lockSetup.createMachine({
                       on: { CANCEL: 'cancelled', 'lock.tryBudgetSpent': 'lastAttempt' },
                     },
                     lastAttempt: { tags: 'pending', on: { CANCEL: 'cancelled' } },
-                    // A second CANCEL must not reach `pending`, which would abort the write.
+                    // Only the write's answer may end this state: nothing may reach `pending`.
                     cancelled: {
                       tags: 'releasing',
-                      on: { CANCEL: {}, ACQUIRE: { actions: 'queueAcquire' } },
+                      on: {
+                        ACQUIRE: { actions: 'queueAcquire' },
+                        CANCEL: {},
+                        'lock.tryBudgetSpent': {},
+                        'session.invalidated': {},
+                        'session.expired': {},
+                      },
                     },
                   },
                 },

@@ -153,6 +153,33 @@ function positiveMs(value: Duration, option: string): number {
 }
 
 /**
+ * Validates a session-create body now rather than at the first request, naming the field as
+ * the caller wrote it (`sessionOptions.ttl`, or `lockDelay` when built from the lock options).
+ */
+function checkSessionOptions(sessionOptions: SessionCreateOptions, prefix: string): void {
+  if (typeof sessionOptions !== 'object' || sessionOptions === null || Array.isArray(sessionOptions)) {
+    throw new InvalidOptionError('sessionOptions', 'must be an object')
+  }
+  try {
+    sessionCreateBody(sessionOptions)
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError) || prefix === '') throw error
+    throw new InvalidOptionError(
+      `${prefix}${error.option}`,
+      error.message.replace(/^Invalid option '[^']*': /, ''),
+    )
+  }
+}
+
+/**
+ * The budget of a try-once ACQUIRE (`tryAcquire({ wait })`) in ms: a positive duration.
+ * Throws an `InvalidOptionError` naming `wait`.
+ */
+export function tryWaitMs(wait: Duration): number {
+  return positiveMs(wait, 'wait')
+}
+
+/**
  * Validates lock options and fills in Go's defaults. Throws an `InvalidOptionError` naming the
  * option; sends nothing.
  */
@@ -186,8 +213,7 @@ export function resolveLockOptions(options: LockOptions): LockSettings {
     ttl: sessionTTL,
     ...(options.lockDelay === undefined ? {} : { lockDelay: options.lockDelay }),
   }
-  // Validates every field (and lockDelay) now rather than at the first request.
-  sessionCreateBody(sessionOptions)
+  checkSessionOptions(sessionOptions, options.sessionOptions === undefined ? '' : 'sessionOptions.')
   return {
     key,
     value: options.value ?? null,

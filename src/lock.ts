@@ -5,16 +5,10 @@
 import { type Actor, type ActorOptions, createActor, type Subscription, waitFor } from 'xstate'
 import type { LockClient } from '../machines/actors/index.js'
 import { createLockMachine, type LockMachine } from '../machines/create-lock-machine.js'
-import { type LockOptions, resolveLockOptions } from '../machines/lock.options.js'
+import { type LockOptions, resolveLockOptions, tryWaitMs } from '../machines/lock.options.js'
 import type { LockCommand, LockNotification } from '../machines/lock.types.js'
-import { type Duration, toMilliseconds } from './consul/duration.js'
-import {
-  ConsulLockMachineError,
-  InvalidOptionError,
-  LockHeldError,
-  LockLostError,
-  LockNotHeldError,
-} from './errors.js'
+import type { Duration } from './consul/duration.js'
+import { ConsulLockMachineError, LockHeldError, LockLostError, LockNotHeldError } from './errors.js'
 
 /** A held lock: fencing material and a signal that fires when it stops being held. */
 export interface Lease {
@@ -110,8 +104,7 @@ export class Lock implements AsyncDisposable {
    * session it created is destroyed before it resolves.
    */
   async tryAcquire(options: TryAcquireOptions = {}): Promise<Lease | null> {
-    const wait = options.wait === undefined ? undefined : toMilliseconds(options.wait, 'wait')
-    if (wait === 0) throw new InvalidOptionError('wait', 'must be greater than 0')
+    const wait = options.wait === undefined ? undefined : tryWaitMs(options.wait)
     return this.#attempt({ type: 'ACQUIRE', tryOnce: true, wait }, options.signal)
   }
 

@@ -3,7 +3,13 @@ import { waitFor } from 'xstate'
 import { Consul } from '../../../src/client.js'
 import { useClientSuite } from '../../support/client-target.js'
 import { againstRealConsul, blockingQueriesHeld } from '../../support/consul-target.js'
-import { expectNoLeakedSessions, holderOf, lockIdle, sessionsNamed, useLocks } from '../../support/lock-helpers.js'
+import {
+  expectNoLeakedSessions,
+  holderOf,
+  lockIdle,
+  sessionsNamed,
+  useLocks,
+} from '../../support/lock-helpers.js'
 
 const suite = useClientSuite('lock-abort')
 const locks = useLocks(suite)
@@ -96,38 +102,46 @@ describe('aborting acquire()', () => {
     const attempt = lock.acquire({ signal: controller.signal })
     await waitFor(lock.actor, (snapshot) => snapshot.matches('creatingSession'))
     controller.abort()
+    // Asked for while the cancelled create is still in flight: waits out its cleanup, then acquires.
+    const again = lock.acquire()
     await expect(attempt).rejects.toMatchObject({ name: 'AbortError' })
 
-    // Waits out the cleanup of the cancelled attempt, then acquires.
-    const lease = await lock.acquire()
+    const lease = await again
     expect(await holderOf(suite.consul, key)).toBe(lease.session)
     expect(await sessionsNamed(suite.consul, locks.sessionName)).toEqual([lease.session])
     await lock.release()
   })
 
   // Holding the acquiring write in flight needs the dev server's latency injection.
-  it.skipIf(againstRealConsul)('cancels while the acquiring write is in flight: the key is given back, then a fresh acquire works', async () => {
-    const server = suite.target.server
-    if (server === undefined) throw new Error('dev server expected')
-    const key = locks.key('abort-acquiring')
-    const lock = locks.lock({ key })
-    const controller = new AbortController()
-    server.faults.latency(150, { method: 'PUT', pathPrefix: '/v1/txn' })
-    try {
-      const attempt = lock.acquire({ signal: controller.signal })
-      await waitFor(lock.actor, (snapshot) => snapshot.matches({ session: { lock: { pending: 'acquiring' } } }))
-      controller.abort()
-      await expect(attempt).rejects.toMatchObject({ name: 'AbortError' })
-      server.faults.clear()
+  it.skipIf(againstRealConsul)(
+    'cancels while the acquiring write is in flight: the key is given back, then a fresh acquire works',
+    async () => {
+      const server = suite.target.server
+      if (server === undefined) throw new Error('dev server expected')
+      const key = locks.key('abort-acquiring')
+      const lock = locks.lock({ key })
+      const controller = new AbortController()
+      server.faults.latency(150, { method: 'PUT', pathPrefix: '/v1/txn' })
+      try {
+        const attempt = lock.acquire({ signal: controller.signal })
+        await waitFor(lock.actor, (snapshot) =>
+          snapshot.matches({ session: { lock: { pending: 'acquiring' } } }),
+        )
+        controller.abort()
+        // Asked for while the cancelled write is still in flight.
+        const again = lock.acquire()
+        await expect(attempt).rejects.toMatchObject({ name: 'AbortError' })
+        server.faults.clear()
 
-      const lease = await lock.acquire()
-      expect(await holderOf(suite.consul, key)).toBe(lease.session)
-      expect(await sessionsNamed(suite.consul, locks.sessionName)).toEqual([lease.session])
-      await lock.release()
-    } finally {
-      server.faults.clear()
-    }
-  })
+        const lease = await again
+        expect(await holderOf(suite.consul, key)).toBe(lease.session)
+        expect(await sessionsNamed(suite.consul, locks.sessionName)).toEqual([lease.session])
+        await lock.release()
+      } finally {
+        server.faults.clear()
+      }
+    },
+  )
 
   it('acquires again on the same Lock right after an abort while waiting', async () => {
     const key = locks.key('abort-reacquire')

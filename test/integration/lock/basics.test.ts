@@ -61,7 +61,9 @@ describe('acquire and release', () => {
     const first = locks.lock({ key })
     const second = locks.lock({ key })
     await first.acquire()
-    const waiting = second.acquire().then(async (lease) => ({ lease, holder: await holderOf(suite.consul, key) }))
+    const waiting = second
+      .acquire()
+      .then(async (lease) => ({ lease, holder: await holderOf(suite.consul, key) }))
     await blockingQueriesHeld(suite.target, 2)
     await first.release()
 
@@ -238,7 +240,9 @@ describe('options', () => {
     const consul = offline()
     try {
       expect(() => consul.lock(options as never)).toThrow(InvalidOptionError)
-      expect(() => consul.lock(options as never)).toThrow(expect.objectContaining({ code: 'EINVALIDOPTION', option }))
+      expect(() => consul.lock(options as never)).toThrow(
+        expect.objectContaining({ code: 'EINVALIDOPTION', option }),
+      )
     } finally {
       await consul.close()
     }
@@ -270,6 +274,10 @@ describe('Symbol.asyncDispose', () => {
     expect(await holderOf(suite.consul, key)).toBeUndefined()
     await expectNoLeakedSessions(suite.consul, [lease.session])
     expect(lock.actor.getSnapshot().status).toBe('stopped')
+    // A disposed Lock refuses new work instead of hanging; disposing again is a no-op.
+    await expect(lock.acquire()).rejects.toMatchObject({ code: 'ELOCKDISPOSED' })
+    await expect(lock.tryAcquire()).rejects.toMatchObject({ code: 'ELOCKDISPOSED' })
+    await lock[Symbol.asyncDispose]()
   })
 
   it('cancels a pending acquire and destroys the session it created', async () => {
@@ -287,7 +295,7 @@ describe('Symbol.asyncDispose', () => {
     expect(waiter.actor.getSnapshot().status).toBe('stopped')
     // The caller of the cancelled acquire is not left hanging.
     expect(await settlesWithin(waiting, 1000)).toBe(true)
-    await expect(waiting).rejects.toThrow()
+    await expect(waiting).rejects.toMatchObject({ code: 'ELOCKDISPOSED' })
     await holder.release()
     await lockIdle(holder)
   })

@@ -323,9 +323,10 @@ describe('close', () => {
 })
 
 describe('public surface', () => {
-  it('exports the client, the errors and nextWaitIndex from the package root', async () => {
+  it('exports the client (with locks), the errors, the lock machine and nextWaitIndex from the package root', async () => {
     const root = await import('../../../src/index.js')
-    expect(root.Consul).toBe(Consul)
+    expect(root.Consul.prototype).toBeInstanceOf(Consul)
+    expect(typeof root.Consul.prototype.lock).toBe('function')
     expect(root.InvalidOptionError).toBe(InvalidOptionError)
     expect(Object.keys(root).sort()).toEqual([
       'ClientClosedError',
@@ -334,7 +335,15 @@ describe('public surface', () => {
       'ConsulLockMachineError',
       'ConsulTransportError',
       'InvalidOptionError',
+      'Lock',
+      'LockConflictError',
+      'LockHeldError',
+      'LockInUseError',
+      'LockLostError',
+      'LockNotHeldError',
+      'createLockMachine',
       'isRetryable',
+      'lockMachine',
       'nextWaitIndex',
     ])
   })

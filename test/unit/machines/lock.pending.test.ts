@@ -1,0 +1,591 @@
+/**
+ * The lock machine from `idle` to `held`: session creation, the waiting loop, acquiring,
+ * the lock-delay backoff, CANCEL and the tryOnce budget.
+ */
+import { describe, expect, it } from 'vitest'
+import { SEMAPHORE_FLAG_VALUE } from '../../../machines/flags.js'
+import { ConsulError, InvalidOptionError, LockConflictError } from '../../../src/errors.js'
+import { answer, fail, kvPair, type LockHarness, startLock } from '../../support/lock-harness.js'
+
+const KEY = 'service/leader'
+
+/** ACQUIRE with the lock's own session, created as `sess-1`: ends in `waiting`. */
+async function waitingWithOwnSession(h: LockHarness): Promise<void> {
+  await h.send({ type: 'ACQUIRE' })
+  await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+}
+
+/** From `waiting`: the key reads absent, so the lock tries to acquire it. */
+async function readFree(h: LockHarness, index = 5n): Promise<void> {
+  await answer(h.fakes.readKey, { pair: null, index })
+}
+
+/**
+ * Answers the cleanup after a cancelled or failed attempt: a key release (sent when the key may
+ * be ours; whether it is sent for an attempt that was not acquired is the chart's choice), then
+ * the session destroy.
+ */
+async function finishCleanup(h: LockHarness): Promise<void> {
+  if (h.matches('abandoning.releasingKey')) await answer(h.fakes.releaseKey, false)
+  if (h.matches('abandoning.destroyingSession')) await answer(h.fakes.destroySession, undefined)
+}
+
+const serverError = () =>
+  new ConsulError({ status: 500, body: 'rpc error', method: 'GET', path: `/v1/kv/${KEY}` })
+
+describe('lock machine: ACQUIRE', () => {
+  it('starts idle', () => {
+    const h = startLock({ key: KEY })
+    expect(h.matches('idle')).toBe(true)
+    expect(h.snapshot().hasTag('idle')).toBe(true)
+    expect(h.fakes.createSession.calls).toHaveLength(0)
+  })
+
+  it('creates its own session with the session options, then reads the key', async () => {
+    const h = startLock({ key: KEY, sessionName: 'worker', sessionTTL: '20s', lockDelay: 0 })
+    await h.send({ type: 'ACQUIRE' })
+    expect(h.matches('creatingSession.requested')).toBe(true)
+    expect(h.snapshot().hasTag('pending')).toBe(true)
+    expect(h.fakes.createSession.inputs()).toEqual([
+      { sessionOptions: { name: 'worker', ttl: '20s', lockDelay: 0 } },
+    ])
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    expect(h.matches('session.renewing.keepingAlive.scheduled')).toBe(true)
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.snapshot().hasTag('pending')).toBe(true)
+    expect(h.snapshot().context).toMatchObject({ session: 'sess-1', ownsSession: true })
+    expect(h.fakes.readKey.inputs()).toEqual([{ key: KEY, index: 0n, waitMs: 15_000, consistent: false }])
+  })
+
+  it("with the caller's session: creates none, never renews it, and locks with it", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess', value: 'node-a' })
+    await h.send({ type: 'ACQUIRE' })
+    expect(h.fakes.createSession.calls).toHaveLength(0)
+    expect(h.matches('session.renewing.unmanaged')).toBe(true)
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.snapshot().context).toMatchObject({ session: 'caller-sess', ownsSession: false })
+    await readFree(h)
+    expect(h.fakes.acquireKey.inputs()).toEqual([
+      { key: KEY, session: 'caller-sess', value: 'node-a', expectedModifyIndex: null },
+    ])
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
+    expect(h.notified('lock.acquired')).toEqual([
+      { type: 'lock.acquired', key: KEY, session: 'caller-sess', lockIndex: 1n, modifyIndex: 9n },
+    ])
+    await h.advance(60_000)
+    expect(h.fakes.renewSession.calls).toHaveLength(0)
+    expect(h.snapshot().hasTag('held')).toBe(true)
+  })
+
+  it('blocks with the configured lockWaitTime', async () => {
+    const h = startLock({ key: KEY, lockWaitTime: '30s' })
+    await waitingWithOwnSession(h)
+    expect(h.fakes.readKey.last().input.waitMs).toBe(30_000)
+  })
+
+  it('an ACQUIRE with an invalid wait is reported as lock.error and leaves the lock usable', async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: 'soon' })
+    expect(h.errors).toEqual([])
+    expect(h.snapshot().status).toBe('active')
+    const [notification] = h.notified('lock.error')
+    expect(notification?.error).toBeInstanceOf(InvalidOptionError)
+    expect(notification?.error).toMatchObject({ code: 'EINVALIDOPTION', option: 'wait' })
+    await h.send({ type: 'ACQUIRE' })
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+  })
+
+  it('ignores a second ACQUIRE while pending', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE' })
+    await h.send({ type: 'ACQUIRE' })
+    expect(h.fakes.createSession.calls).toHaveLength(1)
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await h.send({ type: 'ACQUIRE' })
+    expect(h.fakes.createSession.calls).toHaveLength(1)
+    expect(h.fakes.readKey.calls).toHaveLength(1)
+  })
+})
+
+describe('lock machine: creatingSession', () => {
+  it('reports a failed create as lock.error and goes back to idle', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE' })
+    const error = new ConsulError({
+      status: 403,
+      body: 'Permission denied',
+      method: 'PUT',
+      path: '/v1/session/create',
+    })
+    await fail(h.fakes.createSession, error)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+  })
+
+  it('CANCEL does not abort the create; the late session is destroyed and nothing is acquired', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE' })
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('creatingSession.cancelled')).toBe(true)
+    expect([...h.snapshot().tags]).toEqual(['releasing'])
+    expect(h.fakes.createSession.last().signal.aborted).toBe(false)
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('creatingSession.cancelled')).toBe(true)
+    await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    expect(h.snapshot().hasTag('releasing')).toBe(true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'late-sess' }])
+    expect(h.fakes.readKey.calls).toHaveLength(0)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+    expect(h.snapshot().context.session).toBeNull()
+  })
+
+  it('CANCEL then a failed create: back to idle, no lock.error', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE' })
+    await h.send({ type: 'CANCEL' })
+    await fail(h.fakes.createSession, new Error('connection refused'))
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+  })
+})
+
+describe('lock machine: waiting', () => {
+  it('conflicting flags with its own session: lock.error ELOCKCONFLICT, session destroyed, key untouched', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, flags: SEMAPHORE_FLAG_VALUE }), index: 8n })
+    const [notification] = h.notified('lock.error')
+    expect(notification?.error).toBeInstanceOf(LockConflictError)
+    expect(notification?.error).toMatchObject({
+      code: 'ELOCKCONFLICT',
+      key: KEY,
+      flags: SEMAPHORE_FLAG_VALUE,
+    })
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    expect(h.fakes.acquireKey.calls).toHaveLength(0)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications.map((event) => event.type)).toEqual(['lock.error'])
+  })
+
+  it("conflicting flags with the caller's session: lock.error, no release, session kept", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE' })
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, flags: 0n }), index: 8n })
+    expect(h.matches('idle')).toBe(true)
+    const [notification] = h.notified('lock.error')
+    expect(notification?.error).toBeInstanceOf(LockConflictError)
+    expect(notification?.error).toMatchObject({ code: 'ELOCKCONFLICT', flags: 0n })
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+  })
+
+  it('reclaims a key its session already holds, without an acquire', async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE' })
+    const pair = kvPair({ key: KEY, session: 'caller-sess', lockIndex: 4n, modifyIndex: 40n })
+    await answer(h.fakes.readKey, { pair, index: 41n })
+    expect(h.matches('session.lock.held.monitoring.watching')).toBe(true)
+    expect(h.fakes.acquireKey.calls).toHaveLength(0)
+    expect(h.notifications).toEqual([
+      { type: 'lock.acquired', key: KEY, session: 'caller-sess', lockIndex: 4n, modifyIndex: 40n },
+    ])
+    expect(h.snapshot().context.lease).toEqual({ lockIndex: 4n, modifyIndex: 40n })
+    // The monitor goes on from the index of the read that found the key ours.
+    expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 41n, consistent: true })
+  })
+
+  it('blocks on the returned index while another session holds the key', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.fakes.acquireKey.calls).toHaveLength(0)
+    expect(h.fakes.readKey.inputs()).toEqual([
+      { key: KEY, index: 0n, waitMs: 15_000, consistent: false },
+      { key: KEY, index: 50n, waitMs: 15_000, consistent: false },
+    ])
+    expect(h.notifications).toEqual([])
+  })
+
+  it('reads at once when the index goes backwards', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 30n })
+    expect(h.fakes.readKey.last().input.index).toBe(0n)
+  })
+
+  it('acquires an absent key only if it is still absent (expectedModifyIndex null)', async () => {
+    const h = startLock({ key: KEY, value: 'node-a' })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    expect(h.matches('session.lock.pending.acquiring.inFlight')).toBe(true)
+    expect(h.snapshot().hasTag('pending')).toBe(true)
+    expect(h.fakes.acquireKey.inputs()).toEqual([
+      { key: KEY, session: 'sess-1', value: 'node-a', expectedModifyIndex: null },
+    ])
+  })
+
+  it('acquires a free existing key only at the ModifyIndex it was read at', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, modifyIndex: 12n }), index: 12n })
+    expect(h.fakes.acquireKey.last().input.expectedModifyIndex).toBe(12n)
+  })
+
+  it('a failed read with its own session: lock.error, session destroyed, idle', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    const error = serverError()
+    await fail(h.fakes.readKey, error)
+    expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+  })
+
+  it("a failed read with the caller's session: lock.error, idle, nothing destroyed", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE' })
+    await fail(h.fakes.readKey, serverError())
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notified('lock.error')).toHaveLength(1)
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+  })
+
+  it('CANCEL while waiting aborts the read and destroys its own session', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    const read = h.fakes.readKey.last()
+    await h.send({ type: 'CANCEL' })
+    expect(read.signal.aborted).toBe(true)
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it("CANCEL while waiting with the caller's session: straight to idle", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE' })
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+  })
+})
+
+describe('lock machine: acquiring', () => {
+  it('acquired: held, with the indexes of the acquiring write, lock.acquired emitted', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 7n, modifyIndex: 70n })
+    const snapshot = h.snapshot()
+    expect(snapshot.hasTag('held')).toBe(true)
+    expect(snapshot.hasTag('pending')).toBe(false)
+    expect(snapshot.hasTag('suspect')).toBe(false)
+    expect(h.matches('session.lock.held.monitoring.watching')).toBe(true)
+    expect(h.matches('session.lock.held.lease.sound')).toBe(true)
+    expect(h.matches('session.renewing.keepingAlive')).toBe(true)
+    expect(snapshot.context.lease).toEqual({ lockIndex: 7n, modifyIndex: 70n })
+    expect(h.notifications).toEqual([
+      { type: 'lock.acquired', key: KEY, session: 'sess-1', lockIndex: 7n, modifyIndex: 70n },
+    ])
+    expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 0n, consistent: true })
+  })
+
+  it('lost to another session: back to waiting, blocking on the index of the diagnosing read', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 60n })
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 60n, waitMs: 15_000, consistent: false })
+    expect(h.notifications).toEqual([])
+  })
+
+  it('lock-delay: backs off 50, 100, 200, 400 ms, then retryTime, reading at once after each', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    // Blocking on index 50 before the key turns free, to see the backoff reset it.
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    for (const delay of [50, 100, 200, 400, 500, 500]) {
+      await readFree(h, 51n)
+      await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 51n })
+      expect(h.matches('session.lock.pending.backoff')).toBe(true)
+      expect(h.snapshot().hasTag('pending')).toBe(true)
+      const reads = h.fakes.readKey.calls.length
+      await h.advance(delay - 1)
+      expect(h.matches('session.lock.pending.backoff')).toBe(true)
+      expect(h.fakes.readKey.calls).toHaveLength(reads)
+      await h.advance(1)
+      expect(h.matches('session.lock.pending.waiting')).toBe(true)
+      expect(h.fakes.readKey.calls).toHaveLength(reads + 1)
+      expect(h.fakes.readKey.last().input.index).toBe(0n)
+    }
+    expect(h.notifications).toEqual([])
+  })
+
+  it('caps the lock-delay backoff at retryTime', async () => {
+    const h = startLock({ key: KEY, retryTime: '300ms' })
+    await waitingWithOwnSession(h)
+    for (const delay of [50, 100, 200, 300, 300]) {
+      await readFree(h)
+      await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 5n })
+      await h.advance(delay - 1)
+      expect(h.matches('session.lock.pending.backoff')).toBe(true)
+      await h.advance(1)
+      expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    }
+  })
+
+  it('a failed acquire: lock.error, then the key is released and its own session destroyed', async () => {
+    const h = startLock({ key: KEY, value: 'node-a' })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    const error = new ConsulError({ status: 409, body: 'invalid session', method: 'PUT', path: '/v1/txn' })
+    await fail(h.fakes.acquireKey, error)
+    expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
+    expect(h.matches('abandoning.releasingKey')).toBe(true)
+    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
+    await answer(h.fakes.releaseKey, false)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+  })
+
+  it("a failed acquire with the caller's session: the key is released, the session kept", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE' })
+    await readFree(h)
+    await fail(h.fakes.acquireKey, serverError())
+    await answer(h.fakes.releaseKey, false)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+    expect(h.notified('lock.error')).toHaveLength(1)
+  })
+})
+
+describe('lock machine: CANCEL during acquiring', () => {
+  it('waits for the answer; acquired anyway: releases the key and destroys the session', async () => {
+    const h = startLock({ key: KEY, value: 'node-a' })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    const acquire = h.fakes.acquireKey.last()
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+    expect([...h.snapshot().tags]).toEqual(['releasing'])
+    expect(acquire.signal.aborted).toBe(false)
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+    expect(acquire.signal.aborted).toBe(false)
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
+    expect(h.matches('abandoning.releasingKey')).toBe(true)
+    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
+    await answer(h.fakes.releaseKey, true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('waits for the answer; not acquired: cleans up without lock.acquired', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await h.send({ type: 'CANCEL' })
+    await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 70n })
+    expect(h.snapshot().hasTag('releasing')).toBe(true)
+    expect(h.fakes.readKey.calls).toHaveLength(1)
+    await finishCleanup(h)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('waits for the answer; failed: cleans up without lock.error', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await h.send({ type: 'CANCEL' })
+    await fail(h.fakes.acquireKey, serverError())
+    await finishCleanup(h)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('CANCEL, then the session is gone (404) before the acquire answers: no new attempt', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await h.advance(7_000)
+    await readFree(h)
+    await h.send({ type: 'CANCEL' })
+    await h.advance(500)
+    await answer(h.fakes.renewSession, null)
+    // However the machine winds down, it must not start over with a new session.
+    const acquire = h.fakes.acquireKey.last()
+    if (!acquire.settled && !acquire.signal.aborted)
+      await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 6n })
+    await finishCleanup(h)
+    expect(h.fakes.createSession.calls).toHaveLength(1)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('CANCEL in backoff destroys its own session at once', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 5n })
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    await answer(h.fakes.destroySession, undefined)
+    await h.advance(1_000)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.readKey.calls).toHaveLength(1)
+  })
+})
+
+describe('lock machine: tryOnce budget', () => {
+  it('spent while waiting: lock.timeout, the read aborted, its own session destroyed', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '2s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    const read = h.fakes.readKey.last()
+    await h.advance(1_999)
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.notifications).toEqual([])
+    await h.advance(1)
+    expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
+    expect(read.signal.aborted).toBe(true)
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+  })
+
+  it("spent while waiting with the caller's session: lock.timeout and idle, nothing destroyed", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: 500 })
+    await h.advance(500)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+  })
+
+  it('defaults to lockWaitTime, and lockTryOnce makes a bare ACQUIRE try once', async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess', lockWaitTime: '3s', lockTryOnce: true })
+    await h.send({ type: 'ACQUIRE' })
+    await h.advance(2_999)
+    expect(h.notifications).toEqual([])
+    await h.advance(1)
+    expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
+  })
+
+  it('spent while acquiring: the last attempt is awaited, and acquired means held', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await readFree(h)
+    const acquire = h.fakes.acquireKey.last()
+    await h.advance(1_000)
+    expect(h.matches('session.lock.pending.acquiring.lastAttempt')).toBe(true)
+    expect(acquire.signal.aborted).toBe(false)
+    expect(h.notifications).toEqual([])
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 2n, modifyIndex: 20n })
+    expect(h.snapshot().hasTag('held')).toBe(true)
+    expect(h.notifications).toEqual([
+      { type: 'lock.acquired', key: KEY, session: 'sess-1', lockIndex: 2n, modifyIndex: 20n },
+    ])
+  })
+
+  it('spent while acquiring, last attempt not acquired: lock.timeout and cleanup', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await readFree(h)
+    await h.advance(1_000)
+    await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 30n })
+    expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
+    expect(h.snapshot().hasTag('releasing')).toBe(true)
+    expect(h.fakes.readKey.calls).toHaveLength(1)
+    await finishCleanup(h)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    expect(h.matches('idle')).toBe(true)
+  })
+
+  it('CANCEL during the last attempt still waits for its answer, without lock.timeout', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await readFree(h)
+    await h.advance(1_000)
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 2n, modifyIndex: 20n })
+    expect(h.matches('abandoning.releasingKey')).toBe(true)
+    await answer(h.fakes.releaseKey, true)
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('spent after CANCEL during acquiring: the acquire is still awaited, no lock.timeout', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await readFree(h)
+    const acquire = h.fakes.acquireKey.last()
+    await h.send({ type: 'CANCEL' })
+    await h.advance(1_000)
+    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+    expect(acquire.signal.aborted).toBe(false)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('a session gone (404) while trying does not restart the budget', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '10s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    await h.advance(7_500)
+    await answer(h.fakes.renewSession, null)
+    if (h.matches('creatingSession.requested')) {
+      await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
+    }
+    await h.advance(2_500)
+    expect(h.notified('lock.timeout')).toEqual([{ type: 'lock.timeout', key: KEY }])
+  })
+
+  it('without tryOnce the budget timer does nothing', async () => {
+    const h = startLock({ key: KEY, lockWaitTime: '2s' })
+    await waitingWithOwnSession(h)
+    await h.advance(5_000)
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.notifications).toEqual([])
+    expect(h.fakes.readKey.calls).toHaveLength(1)
+    expect(h.fakes.readKey.last().signal.aborted).toBe(false)
+  })
+
+  it('ACQUIRE with tryOnce false overrides lockTryOnce', async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess', lockWaitTime: '1s', lockTryOnce: true })
+    await h.send({ type: 'ACQUIRE', tryOnce: false })
+    await h.advance(5_000)
+    expect(h.snapshot().hasTag('pending')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+})
