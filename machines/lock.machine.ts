@@ -121,6 +121,7 @@ const lockSetup = setup({
     usesCallerSession: ({ context }) => context.settings.session !== null,
     hasInvalidWait: ({ event }) => invalidWait(event) !== undefined,
     ownsSession: ({ context }) => context.ownsSession,
+    renewalFailing: ({ context }) => context.renewError !== undefined,
     createdSessionHasTTL: ({ context }) => context.settings.sessionTTLMs > 0,
     sessionHasNoTTL: ({ event }) => outputOf<RenewedSession | null>(event)?.ttlMs === 0,
     sessionGone: ({ event }) => outputOf<RenewedSession | null>(event) === null,
@@ -421,7 +422,10 @@ export const lockMachine = lockSetup.createMachine({
       initial: 'requested',
       states: {
         requested: { tags: 'pending', on: { CANCEL: 'cancelled' } },
-        cancelled: { tags: 'releasing', on: { ACQUIRE: { actions: 'queueAcquire' } } },
+        cancelled: {
+          tags: 'releasing',
+          on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
+        },
       },
     },
 
@@ -565,7 +569,7 @@ export const lockMachine = lockSetup.createMachine({
                       tags: 'releasing',
                       on: {
                         ACQUIRE: { actions: 'queueAcquire' },
-                        CANCEL: {},
+                        CANCEL: { actions: 'dropQueuedAcquire' },
                         'lock.tryBudgetSpent': {},
                         'session.invalidated': {},
                         'session.expired': {},
@@ -613,8 +617,12 @@ export const lockMachine = lockSetup.createMachine({
                   },
                 },
                 lease: {
-                  initial: 'sound',
+                  initial: 'assessing',
                   states: {
+                    // Acquired while renewal was failing: suspect from the start.
+                    assessing: {
+                      always: [{ guard: 'renewalFailing', target: 'suspect' }, { target: 'sound' }],
+                    },
                     sound: { on: { 'session.renewFailed': 'suspect' } },
                     suspect: {
                       tags: 'suspect',

@@ -25,7 +25,9 @@ function labelled<T extends ModelEvent>(label: string, event: T): T {
 /** `readKey done (free)`, `ACQUIRE (tryOnce)`, or the type of an unlabelled event. */
 export function describeEvent(event: ModelEvent): string {
   const label = labels.get(event)
-  const type = event.type.replace(/^xstate\.(done|error)\.actor\.(\w+)$/, '$2 $1')
+  const type = event.type
+    .replace(/^xstate\.(done|error)\.actor\.(\w+)$/, '$2 $1')
+    .replace(/^xstate\.after\.(\w+)\..*$/, 'after $1')
   return label === undefined ? type : `${type} (${label})`
 }
 
@@ -59,7 +61,11 @@ function errorsOf(actor: string): ModelEvent[] {
       'connection reset',
       new ConsulTransportError({ method: 'GET', path: `/${actor}`, cause: new Error('ECONNRESET') }),
     ),
-    failed(actor, '403', new ConsulError({ status: 403, body: 'Permission denied', method: 'GET', path: `/${actor}` })),
+    failed(
+      actor,
+      '403',
+      new ConsulError({ status: 403, body: 'Permission denied', method: 'GET', path: `/${actor}` }),
+    ),
   ]
 }
 
@@ -71,16 +77,18 @@ export function eventVariants(session: string): Record<string, readonly ModelEve
   const reads = [
     done('readKey', 'missing', { pair: null, index: 5n }),
     done('readKey', 'free', { pair: pair({}), index: 7n }),
-    done('readKey', 'held by other', { pair: pair({ session: OTHER_SESSION }), index: 8n }),
+    done('readKey', 'held by other', { pair: pair({ session: OTHER_SESSION }), index: 10n }),
     done('readKey', 'held by us', { pair: pair({ session }), index: 8n }),
     done('readKey', 'conflicting flags', { pair: pair({ flags: 0n }), index: 6n }),
   ]
   return {
-    ACQUIRE: [labelled('wait', { type: 'ACQUIRE' }), labelled('tryOnce', { type: 'ACQUIRE', tryOnce: true })],
+    ACQUIRE: [{ type: 'ACQUIRE' }, labelled('tryOnce', { type: 'ACQUIRE', tryOnce: true })],
     CANCEL: [{ type: 'CANCEL' }],
     RELEASE: [{ type: 'RELEASE' }],
     DESTROY: [{ type: 'DESTROY' }],
-    'xstate.done.actor.createSession': [done('createSession', 'created', { id: CREATED_SESSION, elapsedMs: 20 })],
+    'xstate.done.actor.createSession': [
+      done('createSession', 'created', { id: CREATED_SESSION, elapsedMs: 20 }),
+    ],
     'xstate.done.actor.renewSession': [
       done('renewSession', 'renewed', { ttlMs: 1000, elapsedMs: 20 }),
       done('renewSession', 'session gone', null),
@@ -99,14 +107,20 @@ export function eventVariants(session: string): Record<string, readonly ModelEve
       done('deleteKey', 'changed meanwhile', false),
     ],
     ...Object.fromEntries(
-      ['createSession', 'renewSession', 'destroySession', 'readKey', 'acquireKey', 'releaseKey', 'deleteKey'].map(
-        (actor) => [`xstate.error.actor.${actor}`, errorsOf(actor)],
-      ),
+      [
+        'createSession',
+        'renewSession',
+        'destroySession',
+        'readKey',
+        'acquireKey',
+        'releaseKey',
+        'deleteKey',
+      ].map((actor) => [`xstate.error.actor.${actor}`, errorsOf(actor)]),
     ),
   }
 }
 
-/** Finds the variant of `type` labelled `label` (scripted loop paths name their events so). */
+/** The variant of `type` labelled `label`, or its first (unlabelled) one. */
 export function variant(variants: Record<string, readonly ModelEvent[]>, type: string, label?: string) {
   const found = variants[type]?.find((event) => label === undefined || labels.get(event) === label)
   if (found === undefined) throw new Error(`no event variant ${type} (${label})`)

@@ -18,8 +18,8 @@ import {
   transition,
 } from 'xstate'
 import { lockMachine } from '../../../machines/lock.machine.js'
-import type { LockEvent, LockNotification } from '../../../machines/lock.types.js'
 import type { LockOptions } from '../../../machines/lock.options.js'
+import type { LockEvent, LockNotification } from '../../../machines/lock.types.js'
 import type { ModelEvent } from './lock-events.js'
 
 export type LockSnapshot = SnapshotFrom<typeof lockMachine>
@@ -42,11 +42,18 @@ export interface TimedSnapshot {
   timers: readonly Timer[]
   /** What the step into this snapshot emitted (`lock.acquired`, `lock.lost`, ...). */
   emitted: readonly LockNotification[]
+  /** How many steps led here (not part of the state's identity). */
+  depth: number
 }
 
 /** Events the machine raises for itself: never sent from outside. */
-const RAISED = new Set(['session.renewed', 'session.renewFailed', 'session.expired', 'session.invalidated'])
-RAISED.add('lock.tryBudgetSpent')
+const RAISED = new Set([
+  'session.renewed',
+  'session.renewFailed',
+  'session.expired',
+  'session.invalidated',
+  'lock.tryBudgetSpent',
+])
 
 interface ExecutableAction {
   type: string
@@ -58,6 +65,7 @@ function advance(
   actions: readonly ExecutableAction[],
   now: number,
   running: readonly Timer[],
+  depth: number,
 ): TimedSnapshot {
   let timers = [...running]
   const emitted: LockNotification[] = []
@@ -66,6 +74,7 @@ function advance(
       const { sendId } = action.params as { sendId: string }
       timers = timers.filter((timer) => timer.type !== sendId)
     } else if (action.type === 'xstate.raise') {
+      // An `after` timer: its id (what `cancel` names) is its event type.
       const { event, delay } = action.params as { event: { type: string }; delay?: number }
       if (typeof delay !== 'number') continue
       timers = timers.filter((timer) => timer.type !== event.type)
@@ -74,7 +83,7 @@ function advance(
       emitted.push((action.params as { event: LockNotification }).event)
     }
   }
-  return { status: 'active', output: undefined, error: undefined, lock, now, timers, emitted }
+  return { status: 'active', output: undefined, error: undefined, lock, now, timers, emitted, depth }
 }
 
 /** The timer that fires next, unless two are due at the same instant (their order is arbitrary). */
@@ -87,7 +96,7 @@ export function nextTimer(snapshot: TimedSnapshot): Timer | undefined {
 export const timedLockLogic: ActorLogic<TimedSnapshot, ModelEvent, LockOptions> = {
   getInitialSnapshot: (_scope, input) => {
     const [lock, actions] = initialTransition(lockMachine, input)
-    return advance(lock, actions, 0, [])
+    return advance(lock, actions, 0, [], 0)
   },
   transition: (snapshot, event) => {
     let { now, timers } = snapshot
@@ -98,7 +107,7 @@ export const timedLockLogic: ActorLogic<TimedSnapshot, ModelEvent, LockOptions> 
       timers = timers.filter((timer) => timer !== due)
     }
     const [lock, actions] = transition(lockMachine, snapshot.lock, event as LockEvent)
-    return advance(lock, actions, now, timers)
+    return advance(lock, actions, now, timers, snapshot.depth + 1)
   },
   getPersistedSnapshot: (snapshot) => snapshot,
 }
@@ -108,37 +117,48 @@ export const timedLockLogic: ActorLogic<TimedSnapshot, ModelEvent, LockOptions> 
  * (commands, the answers of the invoked actors) that enables a transition, and the next timer.
  */
 export function eventsIn(variants: Record<string, readonly ModelEvent[]>) {
+  const offered = new WeakMap<TimedSnapshot, ModelEvent[]>()
   return (snapshot: TimedSnapshot): ModelEvent[] => {
+    const known = offered.get(snapshot)
+    if (known !== undefined) return known
     const events = __unsafe_getAllOwnEventDescriptors(snapshot.lock)
       .filter((type) => !type.startsWith('xstate.after.') && !type.startsWith('xstate.done.state.'))
       .filter((type) => !RAISED.has(type))
       .flatMap((type) => variants[type] ?? [{ type }])
       .filter((event) => snapshot.lock.can(event as LockEvent))
     const timer = nextTimer(snapshot)
-    return timer === undefined ? events : [...events, { type: timer.type }]
+    if (timer !== undefined) events.push({ type: timer.type })
+    offered.set(snapshot, events)
+    return events
   }
 }
 
-const capped = (value: number, cap: number) => Math.min(value, cap)
-
 /**
- * The identity of a model state: the state value, the context that decides what comes next,
- * and the time left on each timer. The backoff attempt is capped where its delay stops growing.
+ * The context that decides what the lock does next. The backoff attempt is capped where its
+ * delay stops growing; indexes only matter as inputs of the next read.
  */
-export function serializeTimed(snapshot: TimedSnapshot): string {
-  const { context, value } = snapshot.lock
-  return JSON.stringify({
-    value,
+export function contextIdentity(context: LockSnapshot['context']) {
+  return {
     session: context.session,
     ownsSession: context.ownsSession,
     ttlMs: context.ttlMs,
     leaseMs: context.leaseMs,
     waitIndex: String(context.waitIndex),
     freeAtIndex: String(context.freeAtIndex),
-    backoffAttempt: capped(context.backoffAttempt, 4),
+    backoffAttempt: Math.min(context.backoffAttempt, 3),
     tryOnce: context.tryOnce,
+    tryWaitMs: context.tryWaitMs,
     monitorFailures: context.monitorFailures,
     held: context.lease !== null,
+    queuedAcquire: context.queuedAcquire,
+  }
+}
+
+/** The identity of a model state: the state value, `contextIdentity` and the time left on each timer. */
+export function serializeTimed(snapshot: TimedSnapshot): string {
+  return JSON.stringify({
+    value: snapshot.lock.value,
+    context: contextIdentity(snapshot.lock.context),
     timers: snapshot.timers.map((timer) => [timer.type, timer.deadline - snapshot.now]).sort(),
   })
 }

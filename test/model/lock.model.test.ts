@@ -1,0 +1,308 @@
+/**
+ * Model-based tests of the lock statechart. Paths are generated from the real `lockMachine`
+ * with `xstate/graph` (wrapped in a virtual clock so only paths that can happen in time are
+ * generated, see `support/timed-lock-model.ts`) and replayed against a live actor with fake
+ * Consul actors and a `SimulatedClock`; after every step the actor must be in the state the
+ * model predicts (value, tags, deciding context, Consul calls in flight, notifications).
+ *
+ * Generated paths cover every transition of the chart (state value × event variant × next state
+ * value) reachable within a few steps, each transition once over all inputs; the loops (backoff, monitor and renew retries, re-acquire after a loss)
+ * are joined paths: a shortest path to where the loop starts plus a scripted tail.
+ */
+import { describe, expect, it } from 'vitest'
+import { getPathsFromEvents, joinPaths } from 'xstate/graph'
+import type { LockOptions } from '../../machines/lock.options.js'
+import { lockDelayBackoffMs } from '../../machines/lock.timing.js'
+import { allStateNodeIds, stateNodesOn } from './support/coverage.js'
+import { CREATED_SESSION, eventVariants, type ModelEvent, variant } from './support/lock-events.js'
+import { describePath, type ModelPath, replay } from './support/replay.js'
+import {
+  type ModelOptions,
+  rehydrate,
+  scripted,
+  shortestPaths,
+  transitionCoveringPaths,
+} from './support/select-paths.js'
+import { type TimedSnapshot, timedLockLogic } from './support/timed-lock-model.js'
+
+/**
+ * Timing: TTL 1 s (renew every 500 ms, a renew times out after 250 ms and is retried after
+ * 250 ms), lease 980 ms after a 20 ms create/renew; tryAcquire budget 450 ms; monitor retry
+ * 100 ms; backoff 50, 100, 200, 400 ms (capped by retryTime, so the model caps the attempt at 3).
+ */
+const TIMING = { lockWaitTime: 450, monitorRetries: 1, monitorRetryTime: 100, retryTime: 400 }
+const CALLER_SESSION = 'caller-session'
+
+const MANAGED: ModelOptions = {
+  input: { key: 'k', sessionTTL: 1000, ...TIMING },
+  variants: eventVariants(CREATED_SESSION),
+  maxDepth: 8,
+}
+
+const MANAGED_MODEL = { name: 'a lock creating its own session', ...MANAGED }
+const MODELS: Array<{ name: string } & ModelOptions> = [
+  MANAGED_MODEL,
+  {
+    name: "a lock on the caller's session",
+    input: { key: 'k', session: CALLER_SESSION, ...TIMING },
+    variants: eventVariants(CALLER_SESSION),
+    maxDepth: 8,
+  },
+  {
+    name: 'a lock creating a session without TTL',
+    input: { key: 'k', sessionOptions: { name: 'no TTL' }, ...TIMING },
+    variants: eventVariants(CREATED_SESSION),
+    maxDepth: 6,
+  },
+]
+
+/** The state nodes the replayed paths pass through (checked at the end). */
+const visited = new Set<string>()
+
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value
+  return Object.entries(value as Record<string, unknown>)
+    .map(([key, child]) => (typeof child === 'string' ? `${key}.${child}` : `${key}(${stateName(child)})`))
+    .join(', ')
+}
+
+const title = (path: ModelPath) => `${describePath(path)} ⇒ ${stateName(path.state.lock.value)}`
+
+async function replayed(path: ModelPath, input: LockOptions) {
+  stateNodesOn(path, visited)
+  return replay(path, input)
+}
+
+const shortest = new Map(MODELS.map((model) => [model, shortestPaths(model)]))
+const coveredTransitions = new Set<string>()
+
+describe('lock machine, model-based', () => {
+  for (const model of MODELS) {
+    const paths = transitionCoveringPaths(shortest.get(model) ?? [], model, coveredTransitions)
+    describe(`${model.name} (${paths.length} ${paths.length === 1 ? 'path' : 'paths'})`, () => {
+      for (const path of paths) {
+        it(title(path), async () => {
+          await replayed(path, model.input)
+        })
+      }
+    })
+  }
+
+  describe('every reachable model state keeps the invariants', () => {
+    for (const model of MODELS) {
+      it(model.name, () => {
+        for (const { state } of shortest.get(model) ?? []) {
+          const lock = state.lock
+          const at = `${stateName(lock.value)} ${JSON.stringify(lock.context.session)}`
+          expect(lock.status, at).toBe('active')
+          const phases = ['idle', 'pending', 'held', 'releasing', 'destroying'].filter((tag) =>
+            lock.hasTag(tag as never),
+          )
+          expect(phases, `one phase tag, ${at}`).toHaveLength(1)
+          if (lock.hasTag('suspect')) expect(phases, `suspect only while held, ${at}`).toEqual(['held'])
+          if (lock.hasTag('held')) {
+            expect(lock.context.lease, `held with fencing indexes, ${at}`).not.toBeNull()
+            expect(lock.context.session, `held with a session, ${at}`).not.toBeNull()
+          }
+          if (lock.hasTag('idle')) {
+            expect(state.timers, `no timer left running, ${at}`).toEqual([])
+            expect(Object.keys(lock.children), `no Consul call left running, ${at}`).toEqual([])
+          }
+          if (lock.matches({ session: { renewing: 'keepingAlive' } })) {
+            expect(lock.context.ownsSession, `renews only its own session, ${at}`).toBe(true)
+          }
+        }
+      })
+    }
+  })
+
+  describe('loops and scenarios, as joined paths', () => {
+    const { variants } = MANAGED
+    const paths = shortest.get(MANAGED_MODEL) ?? []
+    const ev = (type: string, label?: string) => variant(variants, type, label)
+    const done = (actor: string, label?: string) => ev(`xstate.done.actor.${actor}`, label)
+    const failed = (actor: string, label?: string) => ev(`xstate.error.actor.${actor}`, label)
+    const delayed = (delay: string, stateId: string): ModelEvent => ({
+      type: `xstate.after.${delay}.${stateId}`,
+    })
+    const BACKOFF = delayed('lockDelayBackoff', 'lock.session.lock.pending.backoff')
+    const MONITOR_RETRY = delayed('monitorRetry', 'lock.session.lock.held.monitoring.retrying.pausing')
+    const RENEW_INTERVAL = delayed('renewInterval', 'lock.session.renewing.keepingAlive.scheduled')
+    const RENEW_RETRY = delayed('renewRetry', 'lock.session.renewing.keepingAlive.retrying')
+
+    /** The shortest generated path to a state matching `where`, joined with `tail`. */
+    function joined(where: (state: TimedSnapshot) => boolean, tail: ModelEvent[], options = MANAGED) {
+      const source = options === MANAGED ? paths : shortestPaths(options)
+      const found = source.find((path) => where(path.state))
+      if (found === undefined) throw new Error('no generated path reaches the start of the loop')
+      const head = rehydrate(found, options.input)
+      const [rest] = getPathsFromEvents(timedLockLogic, tail, scripted(options, head.state))
+      if (rest === undefined) throw new Error('the scripted tail does not replay in the model')
+      return rehydrate(joinPaths(head, rest), options.input)
+    }
+
+    const fresh = (state: TimedSnapshot) =>
+      !state.lock.context.tryOnce && state.lock.context.queuedAcquire === null
+    const waiting = (state: TimedSnapshot) =>
+      fresh(state) && state.lock.matches({ session: { lock: { pending: 'waiting' } } })
+    const held = (state: TimedSnapshot) =>
+      fresh(state) &&
+      state.lock.matches({ session: { lock: { held: { monitoring: 'watching', lease: 'sound' } } } })
+    const inFlight = (state: TimedSnapshot) =>
+      fresh(state) && state.lock.matches({ session: { lock: { pending: { acquiring: 'inFlight' } } } })
+
+    it('waiting ⇄ acquiring → backoff → waiting: three lock-delay rounds, each backoff twice as long, then held', async () => {
+      const path = joined(waiting, [
+        done('readKey', 'free'),
+        done('acquireKey', 'held by other'),
+        done('readKey', 'held by other'),
+        done('readKey', 'free'),
+        done('acquireKey', 'lock-delay'),
+        BACKOFF,
+        done('readKey', 'free'),
+        done('acquireKey', 'lock-delay'),
+        BACKOFF,
+        done('readKey', 'free'),
+        done('acquireKey', 'lock-delay'),
+        BACKOFF,
+        done('readKey', 'free'),
+        done('acquireKey', 'acquired'),
+      ])
+      const { fired, fakes } = await replayed(path, MANAGED.input)
+      const backoffs = fired.filter((timer) => timer.type === BACKOFF.type).map((timer) => timer.waitedMs)
+      expect(backoffs).toEqual([0, 1, 2].map((attempt) => lockDelayBackoffMs(attempt, 400)))
+      expect(backoffs).toEqual([50, 100, 200])
+      // After a lock-delay the key is read at once (index 0); after a holder's answer, blocking on its index.
+      const indexes = fakes.readKey.inputs().map((input) => input.index)
+      expect(indexes).toEqual([0n, 9n, 10n, 0n, 0n, 0n, 0n])
+      expect(path.state.lock.hasTag('held')).toBe(true)
+    })
+
+    it('monitor retries: watching → retrying → watching → retrying → lost (monitor-failed) → idle', async () => {
+      const reset = failed('readKey', 'connection reset')
+      const path = joined(held, [
+        reset,
+        MONITOR_RETRY,
+        done('readKey', 'held by us'),
+        reset,
+        MONITOR_RETRY,
+        reset,
+        done('releaseKey'),
+        done('destroySession'),
+      ])
+      const { fired } = await replayed(path, MANAGED.input)
+      expect(fired.map((timer) => timer.waitedMs)).toEqual([100, 100])
+      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
+      expect(emitted.slice(-3)).toEqual(['lock.suspect', 'lock.suspect', 'lock.lost'])
+      expect(path.state.lock.value).toBe('idle')
+    })
+
+    it('renew retries while held: renewingSession → retrying (suspect) → renewingSession → keepingAlive (sound)', async () => {
+      const path = joined(held, [
+        RENEW_INTERVAL,
+        failed('renewSession', 'connection reset'),
+        RENEW_RETRY,
+        done('renewSession', 'renewed'),
+        RENEW_INTERVAL,
+        done('renewSession', 'renewed'),
+        done('readKey', 'held by us'),
+      ])
+      const { fired } = await replayed(path, MANAGED.input)
+      expect(fired.map((timer) => timer.waitedMs)).toEqual([500, 250, 500])
+      const tags = path.steps.map((step) => step.state.lock.hasTag('suspect'))
+      expect(tags.slice(-7)).toEqual([false, true, true, false, false, false, false])
+      expect(path.state.lock.hasTag('held')).toBe(true)
+    })
+
+    it('lost (taken) → idle → ACQUIRE again → held, with a new session', async () => {
+      const path = joined(held, [
+        done('readKey', 'held by other'),
+        done('releaseKey'),
+        done('destroySession'),
+        ev('ACQUIRE'),
+        done('createSession'),
+        done('readKey', 'free'),
+        done('acquireKey', 'acquired'),
+      ])
+      const { fakes } = await replayed(path, MANAGED.input)
+      expect(fakes.createSession.calls).toHaveLength(2)
+      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
+      expect(emitted.slice(-2)).toEqual(['lock.lost', 'lock.acquired'])
+      expect(path.state.lock.hasTag('held')).toBe(true)
+    })
+
+    it('a bare ACQUIRE with lockTryOnce gives up after lockWaitTime: lock.timeout, session destroyed, idle', async () => {
+      const tryOnce: ModelOptions = {
+        input: { ...MANAGED.input, lockTryOnce: true },
+        variants: { ...variants, ACQUIRE: [ev('ACQUIRE')] },
+        maxDepth: 3,
+      }
+      const path = joined(
+        (state) => state.lock.matches({ session: { lock: { pending: 'waiting' } } }),
+        [
+          done('readKey', 'held by other'),
+          delayed('tryBudget', 'lock.session.lock.pending'),
+          done('destroySession'),
+        ],
+        tryOnce,
+      )
+      const { fired } = await replayed(path, tryOnce.input)
+      expect(path.steps[1]?.event).toEqual({ type: 'ACQUIRE' })
+      expect(fired).toEqual([{ type: 'xstate.after.tryBudget.lock.session.lock.pending', waitedMs: 450 }])
+      expect(path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))).toEqual([
+        'lock.timeout',
+      ])
+      expect(path.state.lock.value).toBe('idle')
+    })
+
+    it('a lock acquired while its session renewal is failing is suspect from the start', async () => {
+      const path = joined(waiting, [
+        delayed('tryBudget', 'lock.session.lock.pending'),
+        RENEW_INTERVAL,
+        failed('renewSession', 'connection reset'),
+        done('readKey', 'free'),
+        done('acquireKey', 'acquired'),
+      ])
+      await replayed(path, MANAGED.input)
+      expect(path.state.lock.matches({ session: { renewing: { keepingAlive: 'retrying' } } })).toBe(true)
+      // The lease runs out 980 ms after the create unless the retried renew succeeds.
+      expect(path.state.lock.hasTag('suspect')).toBe(true)
+      expect(path.state.emitted.map((event) => event.type)).toEqual(['lock.acquired', 'lock.suspect'])
+    })
+
+    describe('a CANCEL drops an ACQUIRE queued behind a cleanup: the lock ends idle', () => {
+      const cleanups: Array<[string, (state: TimedSnapshot) => boolean, ModelEvent[], ModelEvent[]]> = [
+        [
+          'abandoning (after a lost lock)',
+          held,
+          [done('readKey', 'held by other')],
+          [done('releaseKey'), done('destroySession')],
+        ],
+        [
+          'a cancelled acquire in flight',
+          inFlight,
+          [{ type: 'CANCEL' }],
+          [done('acquireKey', 'acquired'), done('releaseKey'), done('destroySession')],
+        ],
+        [
+          'a cancelled session create',
+          (state) => fresh(state) && state.lock.matches({ creatingSession: 'requested' }),
+          [{ type: 'CANCEL' }],
+          [done('createSession'), done('destroySession')],
+        ],
+      ]
+      for (const [cleanup, start, enter, finish] of cleanups) {
+        it(cleanup, async () => {
+          const path = joined(start, [...enter, ev('ACQUIRE'), { type: 'CANCEL' }, ...finish])
+          await replayed(path, MANAGED.input)
+          expect(path.state.lock.value).toBe('idle')
+        })
+      }
+    })
+  })
+
+  it('the replayed paths pass through every state node of the chart', () => {
+    const missing = allStateNodeIds().filter((id) => !visited.has(id))
+    expect(missing).toEqual([])
+  })
+})
