@@ -17,16 +17,19 @@
  * busy lock must be kept alive too (Go's renewer runs from session creation on).
  */
 import { type AnyActorRef, and, assertEvent, enqueueActions, raise, setup, stateIn } from 'xstate'
+import { nextWaitIndex } from '../src/consul/blocking.js'
 import { InvalidOptionError, isRetryable, LockConflictError, LockInUseError } from '../src/errors.js'
-import type { AcquireOutcome } from './actors/acquire-key.js'
+import { type AcquireOutcome, isSessionRejection } from './actors/acquire-key.js'
 import type { CreatedSession } from './actors/create-session.js'
 import { createLockActors } from './actors/index.js'
 import { UNBOUND_CLIENT } from './actors/lock-client.js'
 import type { KeyRead } from './actors/read-key.js'
 import type { RenewedSession } from './actors/renew-session.js'
 import { LOCK_FLAG_VALUE } from './flags.js'
-import { type LockOptions, resolveLockOptions, tryWaitMs } from './lock.options.js'
+import { type LockOptions, type LockSettings, resolveLockOptions, tryWaitMs } from './lock.options.js'
 import {
+  CLEANUP_RETRIES,
+  cleanupRetryMs,
   leaseRemainingMs,
   lockDelayBackoffMs,
   renewIntervalMs,
@@ -37,11 +40,10 @@ import type { LockContext, LockEvent, LockNotification, LockTag } from './lock.t
 
 type LostReason = Extract<LockNotification, { type: 'lock.lost' }>['reason']
 
-function initialContext(options: LockOptions): LockContext {
-  const settings = resolveLockOptions(options)
+/** The context an acquire attempt starts from. */
+function freshAttempt(settings: LockSettings) {
   return {
-    settings,
-    session: null,
+    session: settings.session,
     ownsSession: false,
     ttlMs: settings.sessionTTLMs,
     leaseMs: settings.sessionTTLMs,
@@ -49,11 +51,21 @@ function initialContext(options: LockOptions): LockContext {
     waitIndex: 0n,
     freeAtIndex: null,
     backoffAttempt: 0,
-    tryOnce: false,
-    tryWaitMs: settings.lockWaitTimeMs,
     monitorIndex: 0n,
     monitorFailures: 0,
+    cleanupFailures: 0,
     lease: null,
+  } satisfies Partial<LockContext>
+}
+
+function initialContext(options: LockOptions): LockContext {
+  const settings = resolveLockOptions(options)
+  return {
+    settings,
+    ...freshAttempt(settings),
+    session: null,
+    tryOnce: false,
+    tryWaitMs: settings.lockWaitTimeMs,
     queuedAcquire: null,
   }
 }
@@ -143,27 +155,19 @@ const lockSetup = setup({
       return !outcome.acquired && outcome.holder !== null
     },
     deleted: ({ event }) => outputOf<boolean>(event),
+    canRetryCleanup: ({ context, event }) =>
+      context.cleanupFailures < CLEANUP_RETRIES && isRetryable(errorOf(event)),
+    sessionRejected: ({ event }) => isSessionRejection(errorOf(event)),
     canRetryMonitor: ({ context, event }) =>
       context.monitorFailures < context.settings.monitorRetries && isRetryable(errorOf(event)),
   },
   actions: {
     startAttempt: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'ACQUIRE')
-      const tryOnce = event.tryOnce ?? context.settings.lockTryOnce
       enqueue.assign({
-        session: context.settings.session,
-        ownsSession: false,
-        ttlMs: context.settings.sessionTTLMs,
-        leaseMs: context.settings.sessionTTLMs,
-        renewError: undefined,
-        waitIndex: 0n,
-        freeAtIndex: null,
-        backoffAttempt: 0,
-        tryOnce,
+        ...freshAttempt(context.settings),
+        tryOnce: event.tryOnce ?? context.settings.lockTryOnce,
         tryWaitMs: event.wait === undefined ? context.settings.lockWaitTimeMs : tryWaitMs(event.wait),
-        monitorIndex: 0n,
-        monitorFailures: 0,
-        lease: null,
       })
     }),
     queueAcquire: enqueueActions(({ event, enqueue }) => {
@@ -185,6 +189,7 @@ const lockSetup = setup({
         session: created.id,
         ownsSession: true,
         leaseMs: leaseRemainingMs(context.ttlMs, created.elapsedMs),
+        renewError: undefined,
       })
     }),
     adoptLease: enqueueActions(({ event, enqueue }) => {
@@ -206,9 +211,9 @@ const lockSetup = setup({
     signalSessionInvalidated: raise({ type: 'session.invalidated' }),
     signalTryBudgetSpent: raise({ type: 'lock.tryBudgetSpent' }),
     recordWaitIndex: enqueueActions(({ context, event, enqueue }) => {
-      const { index } = outputOf<{ index: bigint }>(event)
-      // Consul's rule: an index that went backwards means "start over" (read at once).
-      enqueue.assign({ waitIndex: index < context.waitIndex ? 0n : index })
+      enqueue.assign({
+        waitIndex: nextWaitIndex(context.waitIndex, outputOf<{ index: bigint }>(event).index),
+      })
     }),
     readAtOnce: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ waitIndex: 0n, backoffAttempt: context.backoffAttempt + 1 })
@@ -234,6 +239,13 @@ const lockSetup = setup({
     recordMonitorRead: enqueueActions(({ event, enqueue }) => {
       enqueue.assign({ monitorIndex: readOf(event).index, monitorFailures: 0 })
     }),
+    countCleanupFailure: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ cleanupFailures: context.cleanupFailures + 1 })
+    }),
+    resetCleanupFailures: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ cleanupFailures: 0 })
+    }),
+    cancelInstead: raise({ type: 'CANCEL' }),
     countMonitorFailure: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ monitorIndex: 0n, monitorFailures: context.monitorFailures + 1 })
     }),
@@ -304,6 +316,7 @@ const lockSetup = setup({
     lockDelayBackoff: ({ context }) =>
       lockDelayBackoffMs(context.backoffAttempt, context.settings.retryTimeMs),
     monitorRetry: ({ context }) => context.settings.monitorRetryTimeMs,
+    cleanupRetry: ({ context }) => cleanupRetryMs(context.cleanupFailures),
     tryBudget: ({ context }) => context.tryWaitMs,
   },
 })
@@ -311,8 +324,9 @@ const lockSetup = setup({
 /**
  * Giving back what is ours, shared by `releasing` and `abandoning`: the key is released first
  * (only a session holding it can), then the session we created is destroyed, so the next holder
- * gets no lock-delay. Failures are reported and do not stop the cleanup: a destroyed session
- * frees the key anyway, and an undestroyed one expires with its TTL.
+ * gets no lock-delay. Retryable failures are retried a few times; then they are reported and
+ * the cleanup goes on: a destroyed session frees the key anyway, and an undestroyed one expires
+ * with its TTL.
  */
 const releaseKeyThenSession = lockSetup.createStateConfig({
   initial: 'releasingKey',
@@ -326,25 +340,44 @@ const releaseKeyThenSession = lockSetup.createStateConfig({
           session: sessionOf(context),
           value: context.settings.value,
         }),
-        onDone: [{ guard: 'ownsSession', target: 'destroyingSession' }, { target: 'done' }],
+        onDone: [
+          { guard: 'ownsSession', target: 'destroyingSession', actions: 'resetCleanupFailures' },
+          { target: 'done' },
+        ],
         onError: [
-          { guard: 'ownsSession', target: 'destroyingSession', actions: 'notifyError' },
+          { guard: 'canRetryCleanup', target: 'retryingRelease', actions: 'countCleanupFailure' },
+          {
+            guard: 'ownsSession',
+            target: 'destroyingSession',
+            actions: ['notifyError', 'resetCleanupFailures'],
+          },
           { target: 'done', actions: 'notifyError' },
         ],
       },
     },
+    retryingRelease: { after: { cleanupRetry: 'releasingKey' } },
     destroyingSession: {
       invoke: {
         id: 'destroySession',
         src: 'destroySession',
         input: ({ context }) => ({ session: sessionOf(context) }),
         onDone: 'done',
-        onError: { target: 'done', actions: 'notifyError' },
+        onError: [
+          { guard: 'canRetryCleanup', target: 'retryingDestroy', actions: 'countCleanupFailure' },
+          { target: 'done', actions: 'notifyError' },
+        ],
       },
     },
+    retryingDestroy: { after: { cleanupRetry: 'destroyingSession' } },
     done: { type: 'final' },
   },
 })
+
+/** While cleaning up, an ACQUIRE waits for idle and a CANCEL withdraws it. */
+const QUEUE_ACQUIRE = {
+  ACQUIRE: { actions: 'queueAcquire' },
+  CANCEL: { actions: 'dropQueuedAcquire' },
+} as const
 
 const MONITORING = '#lock.session.lock.held.monitoring'
 
@@ -403,6 +436,8 @@ export const lockMachine = lockSetup.createMachine({
     },
 
     creatingSession: {
+      // RELEASE and CANCEL both mean "give it up", whatever the stage.
+      on: { RELEASE: { actions: 'cancelInstead' } },
       invoke: {
         id: 'createSession',
         src: 'createSession',
@@ -422,10 +457,7 @@ export const lockMachine = lockSetup.createMachine({
       initial: 'requested',
       states: {
         requested: { tags: 'pending', on: { CANCEL: 'cancelled' } },
-        cancelled: {
-          tags: 'releasing',
-          on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
-        },
+        cancelled: { tags: 'releasing', on: QUEUE_ACQUIRE },
       },
     },
 
@@ -478,6 +510,7 @@ export const lockMachine = lockSetup.createMachine({
             pending: {
               after: { tryBudget: { guard: 'isTryOnce', actions: 'signalTryBudgetSpent' } },
               on: {
+                RELEASE: { actions: 'cancelInstead' },
                 // Nothing held yet (acquiring overrides these): only our own session to drop.
                 CANCEL: [
                   { guard: 'ownsSession', target: '#lock.abandoning.destroyingSession' },
@@ -552,6 +585,8 @@ export const lockMachine = lockSetup.createMachine({
                     ],
                     onError: [
                       { guard: 'acquireCancelled', target: '#lock.abandoning' },
+                      // Our session is gone: `pending` starts over as for a renew's 404.
+                      { guard: and(['ownsSession', 'sessionRejected']), actions: 'signalSessionInvalidated' },
                       { target: '#lock.abandoning', actions: 'notifyError' },
                     ],
                   },
@@ -561,15 +596,24 @@ export const lockMachine = lockSetup.createMachine({
                   states: {
                     inFlight: {
                       tags: 'pending',
-                      on: { CANCEL: 'cancelled', 'lock.tryBudgetSpent': 'lastAttempt' },
+                      on: {
+                        CANCEL: 'cancelled',
+                        'lock.tryBudgetSpent': 'lastAttempt',
+                        'session.expired': { target: 'cancelled', actions: 'notifyError' },
+                      },
                     },
-                    lastAttempt: { tags: 'pending', on: { CANCEL: 'cancelled' } },
+                    lastAttempt: {
+                      tags: 'pending',
+                      on: {
+                        CANCEL: 'cancelled',
+                        'session.expired': { target: 'cancelled', actions: 'notifyError' },
+                      },
+                    },
                     // Only the write's answer may end this state: nothing may reach `pending`.
                     cancelled: {
                       tags: 'releasing',
                       on: {
-                        ACQUIRE: { actions: 'queueAcquire' },
-                        CANCEL: { actions: 'dropQueuedAcquire' },
+                        ...QUEUE_ACQUIRE,
                         'lock.tryBudgetSpent': {},
                         'session.invalidated': {},
                         'session.expired': {},
@@ -590,6 +634,7 @@ export const lockMachine = lockSetup.createMachine({
               entry: 'notifyAcquired',
               on: {
                 RELEASE: '#lock.releasing',
+                CANCEL: '#lock.releasing',
                 'session.invalidated': {
                   target: '#lock.abandoning',
                   actions: { type: 'notifyLost', params: { reason: 'session-invalidated' } },
@@ -641,7 +686,7 @@ export const lockMachine = lockSetup.createMachine({
     // RELEASE, as Go's Unlock: the key, then the session.
     releasing: {
       tags: 'releasing',
-      on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
+      on: QUEUE_ACQUIRE,
       ...releaseKeyThenSession,
       onDone: { target: 'idle', actions: ['forgetLease', 'notifyReleased'] },
     },
@@ -651,7 +696,7 @@ export const lockMachine = lockSetup.createMachine({
     // `destroyingSession` when only a session we created is left.
     abandoning: {
       tags: 'releasing',
-      on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
+      on: QUEUE_ACQUIRE,
       ...releaseKeyThenSession,
       onDone: { target: 'idle', actions: 'forgetLease' },
     },
@@ -659,7 +704,7 @@ export const lockMachine = lockSetup.createMachine({
     // DESTROY (Go's Lock.Destroy): delete the key only if it is a free lock key.
     destroying: {
       tags: 'destroying',
-      on: { ACQUIRE: { actions: 'queueAcquire' }, CANCEL: { actions: 'dropQueuedAcquire' } },
+      on: QUEUE_ACQUIRE,
       initial: 'reading',
       states: {
         reading: {

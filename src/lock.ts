@@ -69,6 +69,7 @@ export class Lock implements AsyncDisposable {
   #lease: { lease: Lease; controller: AbortController } | null = null
   /** Aborted by `Symbol.asyncDispose`: cancels a pending attempt and refuses new work. */
   readonly #disposal = new AbortController()
+  #disposed: Promise<void> | undefined
 
   /** @internal Use `consul.lock(options)`. */
   constructor(client: LockClient, options: LockOptions, actorOptions: LockActorOptions = {}) {
@@ -76,8 +77,8 @@ export class Lock implements AsyncDisposable {
     this.actor = createActor(createLockMachine(client), { ...actorOptions, input: options })
     this.actor.on('lock.acquired', (event) => this.#grant(event))
     this.actor.on('lock.lost', (event) => this.#endLease(new LockLostError(this.key, event.reason)))
-    // Errors are reported to the caller of the operation that caused them; without an
-    // observer XState would rethrow them out of band.
+    // A crashed machine (a bug) no longer watches the key: whoever holds a lease must stop.
+    // This observer also keeps XState from rethrowing the crash out of band.
     this.actor.subscribe({ error: () => this.#endLease(new LockLostError(this.key, 'monitor-failed')) })
     this.actor.start()
   }
@@ -119,7 +120,7 @@ export class Lock implements AsyncDisposable {
       throw new LockNotHeldError(this.key)
     }
     this.#endLease(new LockLostError(this.key, 'released'))
-    await this.#run({ type: 'RELEASE' })
+    await this.#command({ type: 'RELEASE' }, 'lock.released')
   }
 
   /**
@@ -128,8 +129,7 @@ export class Lock implements AsyncDisposable {
    * `LockInUseError` when a session holds the key, `LockConflictError` when it is not a lock key.
    */
   async destroy(): Promise<void> {
-    await this.#whenIdle()
-    await this.#run({ type: 'DESTROY' })
+    await this.#fromIdle(undefined, () => this.#command({ type: 'DESTROY' }, 'lock.destroyed'))
   }
 
   /**
@@ -166,8 +166,12 @@ export class Lock implements AsyncDisposable {
    * Cancels or releases whatever this lock is doing (a pending `acquire` rejects with an
    * `ELOCKDISPOSED` error), waits for the cleanup, then stops the actor; later calls reject.
    */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#disposal.signal.aborted) return
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#disposed ??= this.#dispose()
+    return this.#disposed
+  }
+
+  async #dispose(): Promise<void> {
     this.#disposal.abort(
       new ConsulLockMachineError('ELOCKDISPOSED', `The Lock on '${this.key}' was disposed`),
     )
@@ -183,64 +187,99 @@ export class Lock implements AsyncDisposable {
     else await waitFor(this.actor, isSettled)
   }
 
-  /** Waits out a cleanup in progress; refuses while pending or held, or once disposed. */
-  async #whenIdle(): Promise<void> {
-    this.#disposal.signal.throwIfAborted()
-    const snapshot = await waitFor(this.actor, isSettled)
-    if (snapshot.hasTag('held')) throw new LockHeldError(this.key)
-    if (snapshot.hasTag('pending')) throw new LockHeldError(this.key, 'Lock is being acquired')
+  /**
+   * Runs `start` once the machine is idle, in the same synchronous step as the check, so two
+   * calls in one tick cannot both start. Waits out a cleanup in progress (abortable); refuses
+   * while pending or held, and once disposed.
+   */
+  async #fromIdle<T>(signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
+    const stop = signal ? AbortSignal.any([signal, this.#disposal.signal]) : this.#disposal.signal
+    for (;;) {
+      stop.throwIfAborted()
+      const snapshot = this.actor.getSnapshot()
+      if (snapshot.hasTag('idle')) return start()
+      if (snapshot.hasTag('held')) throw new LockHeldError(this.key)
+      if (snapshot.hasTag('pending')) throw new LockHeldError(this.key, 'Lock is being acquired')
+      await waitFor(this.actor, isSettled, { signal: stop })
+    }
   }
 
-  async #attempt(command: LockCommand, callerSignal: AbortSignal | undefined): Promise<Lease | null> {
-    callerSignal?.throwIfAborted()
-    await this.#whenIdle()
-    callerSignal?.throwIfAborted()
+  #attempt(command: LockCommand, callerSignal: AbortSignal | undefined): Promise<Lease | null> {
     const signal = callerSignal
       ? AbortSignal.any([callerSignal, this.#disposal.signal])
       : this.#disposal.signal
-    const outcome = new Promise<Lease | null>((resolve, reject) => {
-      const subscriptions: Subscription[] = []
-      const finish = () => {
-        for (const subscription of subscriptions) subscription.unsubscribe()
-        signal.removeEventListener('abort', onAbort)
-      }
-      const onAbort = () => {
-        finish()
-        this.actor.send({ type: 'CANCEL' })
-        reject(signal.reason)
-      }
-      const settleThen = (settle: () => void) => {
-        finish()
-        waitFor(this.actor, isSettled).then(settle, reject)
-      }
-      subscriptions.push(
-        this.actor.on('lock.acquired', () => {
-          finish()
-          resolve(this.#lease?.lease ?? null)
+    return this.#fromIdle(
+      signal,
+      () =>
+        new Promise<Lease | null>((resolve, reject) => {
+          const stopListening = this.#listen({
+            'lock.acquired': () => settle(() => resolve(this.#lease?.lease ?? null)),
+            'lock.timeout': () => settleWhenIdle(() => resolve(null)),
+            'lock.error': (event) => settleWhenIdle(() => reject(event.error)),
+            crashed: (error) => settle(() => reject(error)),
+          })
+          const onAbort = () => {
+            settle(() => reject(signal.reason))
+            this.actor.send({ type: 'CANCEL' })
+          }
+          const settle = (outcome: () => void) => {
+            stopListening()
+            signal.removeEventListener('abort', onAbort)
+            outcome()
+          }
+          const settleWhenIdle = (outcome: () => void) =>
+            settle(() => waitFor(this.actor, isSettled).then(outcome, reject))
+          signal.addEventListener('abort', onAbort, { once: true })
+          this.actor.send(command)
         }),
-        this.actor.on('lock.timeout', () => settleThen(() => resolve(null))),
-        this.actor.on('lock.error', (event) => settleThen(() => reject(event.error))),
-        this.actor.subscribe({ error: reject }),
-      )
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    this.actor.send(command)
-    return outcome
+    )
   }
 
-  /** Sends a command and waits for the machine to be idle again; rejects with its error. */
-  async #run(command: LockCommand): Promise<void> {
-    let failure: Error | undefined
-    const subscription = this.actor.on('lock.error', (event) => {
-      failure ??= event.error
-    })
-    try {
+  /**
+   * Sends a command and settles on its outcome: `done` resolves, unless a `lock.error` came
+   * first (`RELEASE` reports errors and still completes; `DESTROY` ends with its error).
+   */
+  #command(command: LockCommand, done: 'lock.released' | 'lock.destroyed'): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let failure: Error | undefined
+      const stopListening = this.#listen({
+        [done]: () => {
+          stopListening()
+          if (failure === undefined) resolve()
+          else reject(failure)
+        },
+        'lock.error': (event) => {
+          failure ??= event.error
+          if (command.type === 'DESTROY') {
+            stopListening()
+            reject(failure)
+          }
+        },
+        crashed: (error) => {
+          stopListening()
+          reject(error)
+        },
+      })
       this.actor.send(command)
-      await waitFor(this.actor, (s) => s.hasTag('idle'))
-    } finally {
-      subscription.unsubscribe()
+    })
+  }
+
+  /** Listens to notifications (and to the actor crashing); returns the function that stops. */
+  #listen(
+    handlers: {
+      [T in LockNotification['type']]?: (event: Extract<LockNotification, { type: T }>) => void
+    } & { crashed: (error: unknown) => void },
+  ): () => void {
+    const { crashed, ...notifications } = handlers
+    const subscriptions: Subscription[] = [this.actor.subscribe({ error: crashed })]
+    for (const [type, handler] of Object.entries(notifications)) {
+      subscriptions.push(
+        this.actor.on(type as LockNotification['type'], handler as (event: LockNotification) => void),
+      )
     }
-    if (failure !== undefined) throw failure
+    return () => {
+      for (const subscription of subscriptions) subscription.unsubscribe()
+    }
   }
 
   #grant(event: Extract<LockNotification, { type: 'lock.acquired' }>): void {

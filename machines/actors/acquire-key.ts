@@ -28,6 +28,13 @@ export type AcquireOutcome =
 /** Consul's texts for a session that cannot lock at all: retrying would never succeed. */
 const UNUSABLE_SESSION = /invalid session|missing session/i
 
+/** True for the error `acquireKey` rejects with when Consul refused the session itself. */
+export function isSessionRejection(error: unknown): boolean {
+  return error instanceof ConsulError && error.path === TXN_PATH && UNUSABLE_SESSION.test(error.body)
+}
+
+const TXN_PATH = '/v1/txn'
+
 /**
  * One acquire attempt: a transaction `check-index` (or `check-not-exists`) + `lock` + `get`, so
  * the lock's indexes come from our own write, atomically. When Consul rolls it back, the key is
@@ -51,7 +58,7 @@ export const acquireKey = (client: LockClient) =>
     }
     const unusable = result.errors.find((error) => UNUSABLE_SESSION.test(error.what))
     if (unusable !== undefined) {
-      throw new ConsulError({ status: 409, body: unusable.what, method: 'PUT', path: '/v1/txn' })
+      throw new ConsulError({ status: 409, body: unusable.what, method: 'PUT', path: TXN_PATH })
     }
     const { value: pair, meta } = await client.kv.get(key, { signal })
     return { acquired: false, holder: pair?.session ?? null, index: meta.lastIndex }
