@@ -16,7 +16,7 @@
  * Renewal is a region beside the whole lock lifecycle, not only `held`: a session waiting for a
  * busy lock must be kept alive too (Go's renewer runs from session creation on).
  */
-import { type AnyActorRef, and, assertEvent, enqueueActions, raise, setup, stateIn } from 'xstate'
+import { type AnyActorRef, and, assertEvent, assign, enqueueActions, raise, setup, stateIn } from 'xstate'
 import { nextWaitIndex } from '../src/consul/blocking.js'
 import { InvalidOptionError, isRetryable, LockConflictError, LockInUseError } from '../src/errors.js'
 import { type AcquireOutcome, isSessionRejection } from './actors/acquire-key.js'
@@ -162,44 +162,42 @@ const lockSetup = setup({
       context.monitorFailures < context.settings.monitorRetries && isRetryable(errorOf(event)),
   },
   actions: {
-    startAttempt: enqueueActions(({ context, event, enqueue }) => {
+    startAttempt: assign(({ context, event }) => {
       assertEvent(event, 'ACQUIRE')
-      enqueue.assign({
+      return {
         ...freshAttempt(context.settings),
         tryOnce: event.tryOnce ?? context.settings.lockTryOnce,
         tryWaitMs: event.wait === undefined ? context.settings.lockWaitTimeMs : tryWaitMs(event.wait),
-      })
+      }
     }),
-    queueAcquire: enqueueActions(({ event, enqueue }) => {
+    queueAcquire: assign(({ event }) => {
       assertEvent(event, 'ACQUIRE')
       const { type: _, ...request } = event
-      enqueue.assign({ queuedAcquire: request })
+      return { queuedAcquire: request }
     }),
-    dropQueuedAcquire: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ queuedAcquire: null })
-    }),
+    dropQueuedAcquire: assign({ queuedAcquire: null }),
     startQueuedAcquire: enqueueActions(({ context, enqueue }) => {
       if (context.queuedAcquire === null) return
       enqueue.assign({ queuedAcquire: null })
       enqueue.raise({ type: 'ACQUIRE', ...context.queuedAcquire })
     }),
-    rememberSession: enqueueActions(({ context, event, enqueue }) => {
+    rememberSession: assign(({ context, event }) => {
       const created = outputOf<CreatedSession>(event)
-      enqueue.assign({
+      return {
         session: created.id,
         ownsSession: true,
         leaseMs: leaseRemainingMs(context.ttlMs, created.elapsedMs),
         renewError: undefined,
-      })
+      }
     }),
-    adoptLease: enqueueActions(({ event, enqueue }) => {
+    adoptLease: assign(({ event }) => {
       const renewed = outputOf<RenewedSession | null>(event)
-      if (renewed === null) return
-      enqueue.assign({
+      if (renewed === null) return {}
+      return {
         ttlMs: renewed.ttlMs,
         leaseMs: leaseRemainingMs(renewed.ttlMs, renewed.elapsedMs),
         renewError: undefined,
-      })
+      }
     }),
     signalRenewed: raise({ type: 'session.renewed' }),
     signalRenewFailed: enqueueActions(({ event, enqueue }) => {
@@ -210,48 +208,36 @@ const lockSetup = setup({
     signalSessionExpired: raise({ type: 'session.expired' }),
     signalSessionInvalidated: raise({ type: 'session.invalidated' }),
     signalTryBudgetSpent: raise({ type: 'lock.tryBudgetSpent' }),
-    recordWaitIndex: enqueueActions(({ context, event, enqueue }) => {
-      enqueue.assign({
-        waitIndex: nextWaitIndex(context.waitIndex, outputOf<{ index: bigint }>(event).index),
-      })
+    cancelInstead: raise({ type: 'CANCEL' }),
+    recordWaitIndex: assign({
+      waitIndex: ({ context, event }) =>
+        nextWaitIndex(context.waitIndex, outputOf<{ index: bigint }>(event).index),
     }),
-    readAtOnce: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ waitIndex: 0n, backoffAttempt: context.backoffAttempt + 1 })
-    }),
-    recordFreeKey: enqueueActions(({ event, enqueue }) => {
-      enqueue.assign({ freeAtIndex: readOf(event).pair?.modifyIndex ?? null })
-    }),
-    recordAcquired: enqueueActions(({ event, enqueue }) => {
+    readAtOnce: assign({ waitIndex: 0n, backoffAttempt: ({ context }) => context.backoffAttempt + 1 }),
+    recordFreeKey: assign({ freeAtIndex: ({ event }) => readOf(event).pair?.modifyIndex ?? null }),
+    recordAcquired: assign(({ event }) => {
       const outcome = outputOf<AcquireOutcome>(event)
-      if (!outcome.acquired) return
+      if (!outcome.acquired) return {}
       const { lockIndex, modifyIndex } = outcome
-      enqueue.assign({ lease: { lockIndex, modifyIndex }, monitorIndex: 0n, monitorFailures: 0 })
+      return { lease: { lockIndex, modifyIndex }, monitorIndex: 0n, monitorFailures: 0 }
     }),
-    recordReclaimed: enqueueActions(({ event, enqueue }) => {
+    recordReclaimed: assign(({ event }) => {
       const { pair, index } = readOf(event)
-      if (pair === null) return
-      enqueue.assign({
+      if (pair === null) return {}
+      return {
         lease: { lockIndex: pair.lockIndex, modifyIndex: pair.modifyIndex },
         monitorIndex: index,
         monitorFailures: 0,
-      })
+      }
     }),
-    recordMonitorRead: enqueueActions(({ event, enqueue }) => {
-      enqueue.assign({ monitorIndex: readOf(event).index, monitorFailures: 0 })
+    recordMonitorRead: assign({ monitorIndex: ({ event }) => readOf(event).index, monitorFailures: 0 }),
+    countMonitorFailure: assign({
+      monitorIndex: 0n,
+      monitorFailures: ({ context }) => context.monitorFailures + 1,
     }),
-    countCleanupFailure: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ cleanupFailures: context.cleanupFailures + 1 })
-    }),
-    resetCleanupFailures: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ cleanupFailures: 0 })
-    }),
-    cancelInstead: raise({ type: 'CANCEL' }),
-    countMonitorFailure: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ monitorIndex: 0n, monitorFailures: context.monitorFailures + 1 })
-    }),
-    forgetLease: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ lease: null, session: null, ownsSession: false })
-    }),
+    countCleanupFailure: assign({ cleanupFailures: ({ context }) => context.cleanupFailures + 1 }),
+    resetCleanupFailures: assign({ cleanupFailures: 0 }),
+    forgetLease: assign({ lease: null, session: null, ownsSession: false }),
     notifyAcquired: enqueueActions(({ context, enqueue, self }) => {
       if (context.lease === null) return
       notify(enqueue, self, {
