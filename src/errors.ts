@@ -12,16 +12,19 @@ function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
 }
 
-function setBrand(target: object, brand: symbol): void {
-  Object.defineProperty(target, brand, { value: true, enumerable: false })
+/** An error class with the brand its instances carry. */
+interface BrandedClass {
+  readonly brand: symbol
 }
-
-const kBaseError = brandOf('ConsulLockMachineError')
 
 /** The base of every error this package throws on purpose. */
 export class ConsulLockMachineError extends Error {
+  /** The registered symbol instances of exactly this class carry. Each subclass declares its own. */
+  static readonly brand: symbol = brandOf('ConsulLockMachineError')
+
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kBaseError)
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of `instanceof`, so every subclass inherits this check.
+    return hasBrand(value, this.brand)
   }
 
   /** A stable, machine-readable identifier such as `ECONSUL` or `EINVALIDOPTION`. */
@@ -31,11 +34,12 @@ export class ConsulLockMachineError extends Error {
     super(message, options)
     this.name = 'ConsulLockMachineError'
     this.code = code
-    setBrand(this, kBaseError)
+    // Brand the instance for its class and every error class above it.
+    for (let type: unknown = new.target; type !== Error; type = Object.getPrototypeOf(type)) {
+      Object.defineProperty(this, (type as BrandedClass).brand, { value: true, enumerable: false })
+    }
   }
 }
-
-const kConsulError = brandOf('ConsulError')
 
 /** How much of a response body goes into an error's message; `body` always has all of it. */
 const MESSAGE_BODY_LIMIT = 512
@@ -46,9 +50,7 @@ const MESSAGE_BODY_LIMIT = 512
  * only travels in the `X-Consul-Token` header.
  */
 export class ConsulError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kConsulError)
-  }
+  static override readonly brand: symbol = brandOf('ConsulError')
 
   readonly status: number
   readonly body: string
@@ -70,20 +72,15 @@ export class ConsulError extends ConsulLockMachineError {
     this.method = details.method
     this.path = details.path
     this.retryable = details.status >= 500 || details.status === 429
-    setBrand(this, kConsulError)
   }
 }
-
-const kTransportError = brandOf('ConsulTransportError')
 
 /**
  * The request never got an HTTP answer: connection refused or reset, TLS failure, timeout. The
  * underlying error is the `cause`. Always retryable.
  */
 export class ConsulTransportError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kTransportError)
-  }
+  static override readonly brand: symbol = brandOf('ConsulTransportError')
 
   readonly method: string
   readonly path: string
@@ -95,17 +92,12 @@ export class ConsulTransportError extends ConsulLockMachineError {
     this.name = 'ConsulTransportError'
     this.method = details.method
     this.path = details.path
-    setBrand(this, kTransportError)
   }
 }
 
-const kInvalidOptionError = brandOf('InvalidOptionError')
-
 /** An option was rejected before any request was sent. `option` names it. */
 export class InvalidOptionError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kInvalidOptionError)
-  }
+  static override readonly brand: symbol = brandOf('InvalidOptionError')
 
   readonly option: string
 
@@ -113,25 +105,19 @@ export class InvalidOptionError extends ConsulLockMachineError {
     super('EINVALIDOPTION', `Invalid option '${option}': ${problem}`)
     this.name = 'InvalidOptionError'
     this.option = option
-    setBrand(this, kInvalidOptionError)
   }
 }
-
-const kClientClosedError = brandOf('ClientClosedError')
 
 /**
  * The `Consul` client was closed with `close()`: requests still in flight are cancelled with
  * this error, and later calls reject with it. Not retryable on the same client.
  */
 export class ClientClosedError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kClientClosedError)
-  }
+  static override readonly brand: symbol = brandOf('ClientClosedError')
 
   constructor() {
     super('ECLIENTCLOSED', 'The Consul client is closed; create a new one to send more requests.')
     this.name = 'ClientClosedError'
-    setBrand(this, kClientClosedError)
   }
 }
 
@@ -160,16 +146,12 @@ export function isRetryable(error: unknown): boolean {
   return (error instanceof ConsulError || error instanceof ConsulTransportError) && error.retryable
 }
 
-const kLockHeldError = brandOf('LockHeldError')
-
 /**
  * The lock is already held, or being acquired, through this `Lock` object: `acquire` while
  * pending or held, `destroy` while pending or held. Go's `ErrLockHeld` (`Lock already held`).
  */
 export class LockHeldError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kLockHeldError)
-  }
+  static override readonly brand: symbol = brandOf('LockHeldError')
 
   readonly key: string
 
@@ -177,17 +159,12 @@ export class LockHeldError extends ConsulLockMachineError {
     super('ELOCKHELD', `${detail}: '${key}'`)
     this.name = 'LockHeldError'
     this.key = key
-    setBrand(this, kLockHeldError)
   }
 }
 
-const kLockNotHeldError = brandOf('LockNotHeldError')
-
 /** `release` was called while the lock is not held. Go's `ErrLockNotHeld` (`Lock not held`). */
 export class LockNotHeldError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kLockNotHeldError)
-  }
+  static override readonly brand: symbol = brandOf('LockNotHeldError')
 
   readonly key: string
 
@@ -195,20 +172,15 @@ export class LockNotHeldError extends ConsulLockMachineError {
     super('ELOCKNOTHELD', `Lock not held: '${key}'`)
     this.name = 'LockNotHeldError'
     this.key = key
-    setBrand(this, kLockNotHeldError)
   }
 }
-
-const kLockInUseError = brandOf('LockInUseError')
 
 /**
  * `destroy` found the key held by a session (or it changed under the check-and-set delete), so
  * it was left in place. Go's `ErrLockInUse` (`Lock in use`).
  */
 export class LockInUseError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kLockInUseError)
-  }
+  static override readonly brand: symbol = brandOf('LockInUseError')
 
   readonly key: string
 
@@ -216,20 +188,15 @@ export class LockInUseError extends ConsulLockMachineError {
     super('ELOCKINUSE', `Lock in use: '${key}'`)
     this.name = 'LockInUseError'
     this.key = key
-    setBrand(this, kLockInUseError)
   }
 }
-
-const kLockConflictError = brandOf('LockConflictError')
 
 /**
  * The key exists with `Flags` other than the lock flag value: it is not a lock key (or belongs to
  * a semaphore), so it was neither acquired nor deleted. Go's `ErrLockConflict`.
  */
 export class LockConflictError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kLockConflictError)
-  }
+  static override readonly brand: symbol = brandOf('LockConflictError')
 
   readonly key: string
   /** The flags found on the key. */
@@ -240,7 +207,6 @@ export class LockConflictError extends ConsulLockMachineError {
     this.name = 'LockConflictError'
     this.key = key
     this.flags = flags
-    setBrand(this, kLockConflictError)
   }
 }
 
@@ -263,13 +229,9 @@ export type LockLostReason =
   | 'renew-failed'
   | 'released'
 
-const kLockLostError = brandOf('LockLostError')
-
 /** The reason a lease's `lost` signal aborts with. `reason` says why. */
 export class LockLostError extends ConsulLockMachineError {
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kLockLostError)
-  }
+  static override readonly brand: symbol = brandOf('LockLostError')
 
   readonly key: string
   readonly reason: LockLostReason
@@ -279,6 +241,5 @@ export class LockLostError extends ConsulLockMachineError {
     this.name = 'LockLostError'
     this.key = key
     this.reason = reason
-    setBrand(this, kLockLostError)
   }
 }
