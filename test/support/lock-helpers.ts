@@ -4,7 +4,7 @@
  * that takes a key by raw HTTP exactly the way Go's `api.Lock` does.
  */
 import { afterEach, expect } from 'vitest'
-import { waitFor } from 'xstate'
+import { type AnyActorRef, type InspectionEvent, waitFor } from 'xstate'
 import { LOCK_FLAG_VALUE } from '../../machines/flags.js'
 import type { LockOptions } from '../../machines/lock.options.js'
 import type { LockNotification } from '../../machines/lock.types.js'
@@ -180,5 +180,47 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
     return await Promise.race([settled, timeout])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * Watches a lock's session renewals through its actor's inspection events (pass `inspect` as
+ * the lock's actor option): how many were sent, how many succeeded, when the first was sent,
+ * and, per success, when that renew was sent.
+ */
+export function watchRenewals(onSuccess: (sentAt: number) => void = () => {}) {
+  const sentAt = new Map<string, number>()
+  let sent = 0
+  let succeeded = 0
+  let firstSent: () => void = () => {}
+  const firstRenewal = new Promise<void>((resolve) => {
+    firstSent = resolve
+  })
+  return {
+    inspect(event: InspectionEvent) {
+      if (event.type === '@xstate.actor' && (event.actorRef as AnyActorRef).id === 'renewSession') {
+        sent++
+        sentAt.set(event.actorRef.sessionId, performance.now())
+        firstSent()
+      }
+      if (event.type === '@xstate.event' && event.event.type === 'xstate.done.actor.renewSession') {
+        const output = (event.event as { output?: unknown }).output
+        const started = event.sourceRef === undefined ? undefined : sentAt.get(event.sourceRef.sessionId)
+        if (output !== null && started !== undefined) {
+          succeeded++
+          onSuccess(started)
+        }
+      }
+    },
+    /** Renewals sent so far. */
+    get sent() {
+      return sent
+    },
+    /** Renewals that succeeded so far. */
+    get succeeded() {
+      return succeeded
+    },
+    /** Resolves when the first renewal is sent. */
+    firstRenewal,
   }
 }

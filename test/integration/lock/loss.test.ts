@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import type { AnyActorRef, InspectionEvent } from 'xstate'
 import { LOCK_FLAG_VALUE } from '../../../machines/flags.js'
 import { LockLostError } from '../../../src/errors.js'
 import type { Lease, Lock } from '../../../src/lock.js'
@@ -11,34 +10,13 @@ import {
   lockIdle,
   nextNotification,
   useLocks,
+  watchRenewals,
   whenAborted,
 } from '../../support/lock-helpers.js'
 
 const suite = useClientSuite('lock-loss')
 const locks = useLocks(suite)
 
-/** Counts the session renewals a lock starts, from its actor's inspection events. */
-function renewCounter() {
-  let count = 0
-  let renewed: () => void = () => {}
-  const firstRenewal = new Promise<void>((resolve) => {
-    renewed = resolve
-  })
-  return {
-    inspect: (event: InspectionEvent) => {
-      if (event.type === '@xstate.actor' && (event.actorRef as AnyActorRef).id === 'renewSession') {
-        count++
-        renewed()
-      }
-    },
-    get count() {
-      return count
-    },
-    firstRenewal,
-  }
-}
-
-/** Checks what every loss must leave: an idle lock, its session gone, the key not held by it. */
 async function expectCleanAfterLoss(lock: Lock, lease: Lease) {
   await lockIdle(lock)
   expect(lock.held).toBe(false)
@@ -109,7 +87,7 @@ describe('a held lock is lost', () => {
     'stops renewing after the loss and acquires again afterwards',
     async () => {
       const key = locks.key('after-loss')
-      const renewals = renewCounter()
+      const renewals = watchRenewals()
       const ttl = suite.target.minTTLms
       const lock = locks.lock({ key, sessionTTL: ttl }, { inspect: renewals.inspect })
       const lease = await lock.acquire()
@@ -118,10 +96,10 @@ describe('a held lock is lost', () => {
       await suite.consul.session.destroy(lease.session)
       await whenAborted(lease.lost)
       await expectCleanAfterLoss(lock, lease)
-      const renewalsAtIdle = renewals.count
+      const renewalsAtIdle = renewals.sent
       // Longer than a renew interval (TTL/2): an idle lock starts no renewal.
       await new Promise((resolve) => setTimeout(resolve, ttl / 2 + 200))
-      expect(renewals.count).toBe(renewalsAtIdle)
+      expect(renewals.sent).toBe(renewalsAtIdle)
       expect(Object.keys(lock.actor.getSnapshot().children)).toEqual([])
 
       const again = await lock.acquire()

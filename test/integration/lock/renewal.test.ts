@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import type { AnyActorRef, InspectionEvent } from 'xstate'
 import { useClientSuite } from '../../support/client-target.js'
 import { againstRealConsul, blockingQueriesHeld, ttlTestTimeoutMs } from '../../support/consul-target.js'
 import {
@@ -8,38 +7,12 @@ import {
   lockIdle,
   nextNotification,
   useLocks,
+  watchRenewals,
   whenAborted,
 } from '../../support/lock-helpers.js'
 
 const suite = useClientSuite('lock-renewal')
 const locks = useLocks(suite)
-
-/**
- * Watches a lock's session renewals through its inspection events: when each renew was sent
- * (its actor started) and which of them succeeded.
- */
-function renewWatcher(onSuccess: (sentAt: number) => void = () => {}) {
-  const sentAt = new Map<string, number>()
-  let succeeded = 0
-  return {
-    inspect(event: InspectionEvent) {
-      if (event.type === '@xstate.actor' && (event.actorRef as AnyActorRef).id === 'renewSession') {
-        sentAt.set(event.actorRef.sessionId, performance.now())
-      }
-      if (event.type === '@xstate.event' && event.event.type === 'xstate.done.actor.renewSession') {
-        const output = (event.event as { output?: unknown }).output
-        const started = event.sourceRef === undefined ? undefined : sentAt.get(event.sourceRef.sessionId)
-        if (output !== null && started !== undefined) {
-          succeeded++
-          onSuccess(started)
-        }
-      }
-    },
-    get succeeded() {
-      return succeeded
-    },
-  }
-}
 
 describe('session renewal', () => {
   it(
@@ -47,7 +20,7 @@ describe('session renewal', () => {
     async () => {
       const key = locks.key('kept')
       const ttl = suite.target.minTTLms
-      const renewals = renewWatcher()
+      const renewals = watchRenewals()
       const lock = locks.lock({ key, sessionTTL: ttl }, { inspect: renewals.inspect })
       const lease = await lock.acquire()
 
@@ -75,7 +48,7 @@ describe('session renewal', () => {
       const ttl = suite.target.minTTLms
       let lastGoodSentAt: number | undefined
       // Once one renew has succeeded, every later one fails: no renew ever reaches the server again.
-      const renewals = renewWatcher((sentAt) => {
+      const renewals = watchRenewals((sentAt) => {
         if (lastGoodSentAt !== undefined) return
         lastGoodSentAt = sentAt
         server.faults.failNext(1000, { method: 'PUT', pathPrefix: '/v1/session/renew/' })
