@@ -18,7 +18,13 @@
  */
 import { type AnyActorRef, and, assertEvent, assign, enqueueActions, raise, setup, stateIn } from 'xstate'
 import { nextWaitIndex } from '../src/consul/blocking.js'
-import { InvalidOptionError, isRetryable, LockConflictError, LockInUseError } from '../src/errors.js'
+import {
+  ConsulLockMachineError,
+  InvalidOptionError,
+  isRetryable,
+  LockConflictError,
+  LockInUseError,
+} from '../src/errors.js'
 import { type AcquireOutcome, isSessionRejection } from './actors/acquire-key.js'
 import type { CreatedSession } from './actors/create-session.js'
 import { createLockActors } from './actors/index.js'
@@ -53,7 +59,7 @@ function freshAttempt(settings: LockSettings) {
     backoffAttempt: 0,
     monitorIndex: 0n,
     monitorFailures: 0,
-    cleanupFailures: 0,
+    cleanupRetries: 0,
     lease: null,
   } satisfies Partial<LockContext>
 }
@@ -97,6 +103,14 @@ interface NotificationQueue {
 function notify(enqueue: NotificationQueue, self: AnyActorRef, event: LockNotification): void {
   enqueue.emit(event)
   if (self._parent !== undefined) enqueue.sendParent(event)
+}
+
+/** Why `session.expired` fires when no renew has failed yet: the lease ran out first. */
+function leaseRanOut(): Error {
+  return new ConsulLockMachineError(
+    'ESESSIONEXPIRED',
+    'The session lease ran out before it could be renewed (the session create took nearly a TTL)',
+  )
 }
 
 function toError(value: unknown): Error {
@@ -156,7 +170,7 @@ const lockSetup = setup({
     },
     deleted: ({ event }) => outputOf<boolean>(event),
     canRetryCleanup: ({ context, event }) =>
-      context.cleanupFailures < CLEANUP_RETRIES && isRetryable(errorOf(event)),
+      context.cleanupRetries < CLEANUP_RETRIES && isRetryable(errorOf(event)),
     sessionRejected: ({ event }) => isSessionRejection(errorOf(event)),
     canRetryMonitor: ({ context, event }) =>
       context.monitorFailures < context.settings.monitorRetries && isRetryable(errorOf(event)),
@@ -235,8 +249,8 @@ const lockSetup = setup({
       monitorIndex: 0n,
       monitorFailures: ({ context }) => context.monitorFailures + 1,
     }),
-    countCleanupFailure: assign({ cleanupFailures: ({ context }) => context.cleanupFailures + 1 }),
-    resetCleanupFailures: assign({ cleanupFailures: 0 }),
+    countCleanupRetry: assign({ cleanupRetries: ({ context }) => context.cleanupRetries + 1 }),
+    resetCleanupRetries: assign({ cleanupRetries: 0 }),
     forgetLease: assign({ lease: null, session: null, ownsSession: false }),
     notifyAcquired: enqueueActions(({ context, enqueue, self }) => {
       if (context.lease === null) return
@@ -277,7 +291,7 @@ const lockSetup = setup({
       notify(enqueue, self, { type: 'lock.destroyed', key: context.settings.key })
     }),
     notifyError: enqueueActions(({ context, event, enqueue, self }) => {
-      const error = toError(errorOf(event) ?? context.renewError)
+      const error = toError(errorOf(event) ?? context.renewError ?? leaseRanOut())
       notify(enqueue, self, { type: 'lock.error', key: context.settings.key, error })
     }),
     notifyInvalidWait: enqueueActions(({ context, event, enqueue, self }) => {
@@ -302,7 +316,7 @@ const lockSetup = setup({
     lockDelayBackoff: ({ context }) =>
       lockDelayBackoffMs(context.backoffAttempt, context.settings.retryTimeMs),
     monitorRetry: ({ context }) => context.settings.monitorRetryTimeMs,
-    cleanupRetry: ({ context }) => cleanupRetryMs(context.cleanupFailures),
+    cleanupRetry: ({ context }) => cleanupRetryMs(context.cleanupRetries),
     tryBudget: ({ context }) => context.tryWaitMs,
   },
 })
@@ -327,21 +341,21 @@ const releaseKeyThenSession = lockSetup.createStateConfig({
           value: context.settings.value,
         }),
         onDone: [
-          { guard: 'ownsSession', target: 'destroyingSession', actions: 'resetCleanupFailures' },
+          { guard: 'ownsSession', target: 'destroyingSession', actions: 'resetCleanupRetries' },
           { target: 'done' },
         ],
         onError: [
-          { guard: 'canRetryCleanup', target: 'retryingRelease', actions: 'countCleanupFailure' },
+          { guard: 'canRetryCleanup', target: 'retryingRelease' },
           {
             guard: 'ownsSession',
             target: 'destroyingSession',
-            actions: ['notifyError', 'resetCleanupFailures'],
+            actions: ['notifyError', 'resetCleanupRetries'],
           },
           { target: 'done', actions: 'notifyError' },
         ],
       },
     },
-    retryingRelease: { after: { cleanupRetry: 'releasingKey' } },
+    retryingRelease: { after: { cleanupRetry: { target: 'releasingKey', actions: 'countCleanupRetry' } } },
     destroyingSession: {
       invoke: {
         id: 'destroySession',
@@ -349,20 +363,23 @@ const releaseKeyThenSession = lockSetup.createStateConfig({
         input: ({ context }) => ({ session: sessionOf(context) }),
         onDone: 'done',
         onError: [
-          { guard: 'canRetryCleanup', target: 'retryingDestroy', actions: 'countCleanupFailure' },
+          { guard: 'canRetryCleanup', target: 'retryingDestroy' },
           { target: 'done', actions: 'notifyError' },
         ],
       },
     },
-    retryingDestroy: { after: { cleanupRetry: 'destroyingSession' } },
+    retryingDestroy: {
+      after: { cleanupRetry: { target: 'destroyingSession', actions: 'countCleanupRetry' } },
+    },
     done: { type: 'final' },
   },
 })
 
-/** While cleaning up, an ACQUIRE waits for idle and a CANCEL withdraws it. */
+/** While cleaning up, an ACQUIRE waits for idle; a CANCEL or RELEASE withdraws it. */
 const QUEUE_ACQUIRE = {
   ACQUIRE: { actions: 'queueAcquire' },
   CANCEL: { actions: 'dropQueuedAcquire' },
+  RELEASE: { actions: 'dropQueuedAcquire' },
 } as const
 
 const MONITORING = '#lock.session.lock.held.monitoring'

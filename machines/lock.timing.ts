@@ -44,7 +44,7 @@ export function leaseRemainingMs(ttlMs: number, elapsedMs: number): number {
 /** How many times a failed release or session destroy is retried before it is reported. */
 export const CLEANUP_RETRIES = 3
 
-/** The pause before cleanup retry `failures + 1`: 100 ms, 200 ms, 400 ms. */
-export function cleanupRetryMs(failures: number): number {
-  return 100 * 2 ** failures
+/** The pause before cleanup retry `retries + 1`: 100 ms, 200 ms, 400 ms. */
+export function cleanupRetryMs(retries: number): number {
+  return 100 * 2 ** retries
 }

@@ -31,8 +31,8 @@ export interface LockContext {
   monitorIndex: bigint
   /** Consecutive monitor read failures. */
   monitorFailures: number
-  /** Consecutive failures of the current cleanup step (release or destroy). */
-  cleanupFailures: number
+  /** Retries of the current cleanup step (release or destroy) so far. */
+  cleanupRetries: number
   /** The indexes of the acquiring write; `null` when not held. */
   lease: { lockIndex: bigint; modifyIndex: bigint } | null
   /** An ACQUIRE that arrived while the lock was still cleaning up: started once idle. */

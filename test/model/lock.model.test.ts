@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest'
 import { getPathsFromEvents, joinPaths } from 'xstate/graph'
 import type { LockOptions } from '../../machines/lock.options.js'
-import { lockDelayBackoffMs } from '../../machines/lock.timing.js'
+import { CLEANUP_RETRIES, lockDelayBackoffMs } from '../../machines/lock.timing.js'
 import { allStateNodeIds, stateNodesOn } from './support/coverage.js'
 import { CREATED_SESSION, eventVariants, type ModelEvent, variant } from './support/lock-events.js'
 import { describePath, type ModelPath, replay } from './support/replay.js'
@@ -23,7 +23,7 @@ import {
   shortestPaths,
   transitionCoveringPaths,
 } from './support/select-paths.js'
-import { type TimedSnapshot, timedLockLogic } from './support/timed-lock-model.js'
+import { serializeTimed, type TimedSnapshot, timedLockLogic } from './support/timed-lock-model.js'
 
 /**
  * Timing: TTL 1 s (renew every 500 ms, a renew times out after 250 ms and is retried after
@@ -111,6 +111,35 @@ describe('lock machine, model-based', () => {
           if (lock.matches({ session: { renewing: 'keepingAlive' } })) {
             expect(lock.context.ownsSession, `renews only its own session, ${at}`).toBe(true)
           }
+          expect(
+            lock.context.cleanupRetries,
+            `retries a cleanup step at most ${CLEANUP_RETRIES} times, ${at}`,
+          ).toBeLessThanOrEqual(CLEANUP_RETRIES)
+        }
+      })
+    }
+  })
+
+  describe('RELEASE and CANCEL mean the same wherever there is something to give up', () => {
+    /** Where `command` leads from `state`: the next model state and what it emits. */
+    const outcomeOf = (state: TimedSnapshot, type: 'RELEASE' | 'CANCEL') => {
+      const next = timedLockLogic.transition(state, { type }, undefined as never)
+      return { state: JSON.parse(serializeTimed(next)) as unknown, emitted: next.emitted }
+    }
+    for (const model of MODELS) {
+      it(model.name, () => {
+        const states = (shortest.get(model) ?? []).map((path) => path.state)
+        const pendingOrHeld = states.filter(
+          (state) => state.lock.hasTag('pending') || state.lock.hasTag('held'),
+        )
+        expect(pendingOrHeld.some((state) => state.lock.hasTag('pending'))).toBe(true)
+        expect(pendingOrHeld.some((state) => state.lock.hasTag('held'))).toBe(true)
+        for (const state of pendingOrHeld) {
+          const at = stateName(state.lock.value)
+          expect(outcomeOf(state, 'RELEASE'), at).toEqual(outcomeOf(state, 'CANCEL'))
+          expect(outcomeOf(state, 'CANCEL').state, `${at} is left`).not.toEqual(
+            JSON.parse(serializeTimed(state)),
+          )
         }
       })
     }
@@ -129,6 +158,10 @@ describe('lock machine, model-based', () => {
     const MONITOR_RETRY = delayed('monitorRetry', 'lock.session.lock.held.monitoring.retrying.pausing')
     const RENEW_INTERVAL = delayed('renewInterval', 'lock.session.renewing.keepingAlive.scheduled')
     const RENEW_RETRY = delayed('renewRetry', 'lock.session.renewing.keepingAlive.retrying')
+    const LEASE_DEADLINE = delayed('leaseDeadline', 'lock.session.renewing.keepingAlive')
+    const TRY_BUDGET = delayed('tryBudget', 'lock.session.lock.pending')
+    const RELEASE_RETRY = delayed('cleanupRetry', 'lock.releasing.retryingRelease')
+    const DESTROY_RETRY = delayed('cleanupRetry', 'lock.releasing.retryingDestroy')
 
     /** The shortest generated path to a state matching `where`, joined with `tail`. */
     function joined(where: (state: TimedSnapshot) => boolean, tail: ModelEvent[], options = MANAGED) {
@@ -268,6 +301,74 @@ describe('lock machine, model-based', () => {
       // The lease runs out 980 ms after the create unless the retried renew succeeds.
       expect(path.state.lock.hasTag('suspect')).toBe(true)
       expect(path.state.emitted.map((event) => event.type)).toEqual(['lock.acquired', 'lock.suspect'])
+    })
+
+    it('cleanup retries: release and destroy each fail four times, are retried three times with doubling pauses, reported, then idle', async () => {
+      const reset = (actor: string) => failed(actor, 'connection reset')
+      const retried = (actor: string, retry: ModelEvent) => [
+        ...Array.from({ length: CLEANUP_RETRIES }, () => [reset(actor), retry]).flat(),
+        reset(actor),
+      ]
+      const path = joined(held, [
+        ev('RELEASE'),
+        ...retried('releaseKey', RELEASE_RETRY),
+        ...retried('destroySession', DESTROY_RETRY),
+      ])
+      const { fired, fakes } = await replayed(path, MANAGED.input)
+      expect(fakes.releaseKey.calls).toHaveLength(CLEANUP_RETRIES + 1)
+      expect(fakes.destroySession.calls).toHaveLength(CLEANUP_RETRIES + 1)
+      // The exact pauses are checked in test/unit/machines/lock.cleanup.test.ts.
+      for (const retry of [RELEASE_RETRY, DESTROY_RETRY]) {
+        const pauses = fired.filter((timer) => timer.type === retry.type).map((timer) => timer.waitedMs)
+        expect(pauses).toHaveLength(CLEANUP_RETRIES)
+        expect(pauses.slice(1)).toEqual(pauses.slice(0, -1).map((pause) => pause * 2))
+      }
+      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
+      expect(emitted.slice(-3)).toEqual(['lock.error', 'lock.error', 'lock.released'])
+      expect(path.state.lock.value).toBe('idle')
+    })
+
+    it('the lease runs out during an acquire: lock.error, the write awaited, acquired anyway → key released, session destroyed', async () => {
+      const path = joined(inFlight, [
+        TRY_BUDGET,
+        RENEW_INTERVAL,
+        failed('renewSession', 'connection reset'),
+        RENEW_RETRY,
+        LEASE_DEADLINE,
+        done('acquireKey', 'acquired'),
+        done('releaseKey'),
+        done('destroySession'),
+      ])
+      const { fakes } = await replayed(path, MANAGED.input)
+      const tail = path.steps.slice(-4)
+      expect(
+        tail[0]?.state.lock.matches({ session: { lock: { pending: { acquiring: 'cancelled' } } } }),
+      ).toBe(true)
+      expect(tail[0]?.state.emitted.map((event) => event.type)).toEqual(['lock.error'])
+      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
+      expect(emitted).not.toContain('lock.acquired')
+      expect(fakes.acquireKey.calls).toHaveLength(1)
+      expect(fakes.acquireKey.last().signal.aborted).toBe(false)
+      expect(fakes.releaseKey.inputs()).toEqual([{ key: 'k', session: CREATED_SESSION, value: null }])
+      expect(fakes.destroySession.inputs()).toEqual([{ session: CREATED_SESSION }])
+      expect(path.state.lock.value).toBe('idle')
+    })
+
+    it('an acquire refused for its session starts over with a new session, and acquires with it', async () => {
+      const path = joined(inFlight, [
+        failed('acquireKey', 'invalid session'),
+        done('createSession'),
+        done('readKey', 'free'),
+        done('acquireKey', 'acquired'),
+      ])
+      const { fakes } = await replayed(path, MANAGED.input)
+      expect(fakes.createSession.calls).toHaveLength(2)
+      expect(fakes.acquireKey.calls).toHaveLength(2)
+      expect(fakes.releaseKey.calls).toHaveLength(0)
+      expect(fakes.destroySession.calls).toHaveLength(0)
+      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
+      expect(emitted).toEqual(['lock.acquired'])
+      expect(path.state.lock.hasTag('held')).toBe(true)
     })
 
     describe('a CANCEL drops an ACQUIRE queued behind a cleanup: the lock ends idle', () => {

@@ -4,7 +4,9 @@
  * `readKey done (held by other)` and two answers of the same actor stay distinct edges.
  */
 import type { EventObject } from 'xstate'
+import { getStateNodes } from 'xstate/graph'
 import { LOCK_FLAG_VALUE } from '../../../machines/flags.js'
+import { lockMachine } from '../../../machines/lock.machine.js'
 import type { KVPair } from '../../../src/consul/types.js'
 import { ConsulError, ConsulTransportError } from '../../../src/errors.js'
 
@@ -22,12 +24,31 @@ function labelled<T extends ModelEvent>(label: string, event: T): T {
   return event
 }
 
-/** `readKey done (free)`, `ACQUIRE (tryOnce)`, or the type of an unlabelled event. */
+/**
+ * The delays of the chart that several states wait on (`cleanupRetry`): their timer events name
+ * the state too, as paths must tell them apart.
+ */
+const SHARED_DELAYS: ReadonlySet<string> = (() => {
+  const states = new Map<string, number>()
+  for (const node of getStateNodes(lockMachine.root)) {
+    for (const { delay } of node.after) states.set(String(delay), (states.get(String(delay)) ?? 0) + 1)
+  }
+  return new Set([...states].filter(([, count]) => count > 1).map(([delay]) => delay))
+})()
+
+/** `after renewInterval`, or `after cleanupRetry (releasing.retryingRelease)` for a shared delay. */
+function describeTimer(type: string): string | undefined {
+  const match = /^xstate\.after\.(\w+)\.lock\.(.+)$/.exec(type)
+  if (match === null) return undefined
+  const [, delay = '', state = ''] = match
+  return SHARED_DELAYS.has(delay) ? `after ${delay} (${state})` : `after ${delay}`
+}
+
+/** `readKey done (free)`, `ACQUIRE (tryOnce)`, `after renewInterval`, or the type of an unlabelled event. */
 export function describeEvent(event: ModelEvent): string {
   const label = labels.get(event)
-  const type = event.type
-    .replace(/^xstate\.(done|error)\.actor\.(\w+)$/, '$2 $1')
-    .replace(/^xstate\.after\.(\w+)\..*$/, 'after $1')
+  const type =
+    describeTimer(event.type) ?? event.type.replace(/^xstate\.(done|error)\.actor\.(\w+)$/, '$2 $1')
   return label === undefined ? type : `${type} (${label})`
 }
 
@@ -107,16 +128,19 @@ export function eventVariants(session: string): Record<string, readonly ModelEve
       done('deleteKey', 'changed meanwhile', false),
     ],
     ...Object.fromEntries(
-      [
-        'createSession',
-        'renewSession',
-        'destroySession',
-        'readKey',
-        'acquireKey',
-        'releaseKey',
-        'deleteKey',
-      ].map((actor) => [`xstate.error.actor.${actor}`, errorsOf(actor)]),
+      ['createSession', 'renewSession', 'destroySession', 'readKey', 'releaseKey', 'deleteKey'].map(
+        (actor) => [`xstate.error.actor.${actor}`, errorsOf(actor)],
+      ),
     ),
+    'xstate.error.actor.acquireKey': [
+      ...errorsOf('acquireKey'),
+      // Consul refused the session itself (gone on the server): a session rejection.
+      failed(
+        'acquireKey',
+        'invalid session',
+        new ConsulError({ status: 409, body: 'invalid session', method: 'PUT', path: '/v1/txn' }),
+      ),
+    ],
   }
 }
 

@@ -8,6 +8,7 @@
 import { expect } from 'vitest'
 import type { EventObject } from 'xstate'
 import type { StatePath } from 'xstate/graph'
+import { isSessionRejection } from '../../../machines/actors/acquire-key.js'
 import type { LockOptions } from '../../../machines/lock.options.js'
 import type { LockEvent, LockNotification } from '../../../machines/lock.types.js'
 import {
@@ -130,6 +131,10 @@ export async function replay(path: ModelPath, input: LockOptions): Promise<Repla
       const { session } = call.input as { session?: string }
       // A destroy that fails is still the lock's last word on that session (it expires by TTL).
       if (target.name === 'destroySession' && session !== undefined) forget(session)
+      // Consul refused the session of an acquire: it is gone on the server, nothing to destroy.
+      if (target.name === 'acquireKey' && isSessionRejection(event.error) && session !== undefined) {
+        forget(session)
+      }
       if (target.kind === 'error') return call.reject(event.error)
       ;(call.resolve as (output: unknown) => void)(event.output)
       if (target.name === 'createSession') sessions.push((event.output as { id: string }).id)

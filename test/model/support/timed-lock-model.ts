@@ -134,8 +134,9 @@ export function eventsIn(variants: Record<string, readonly ModelEvent[]>) {
 }
 
 /**
- * The context that decides what the lock does next. The backoff attempt is capped where its
- * delay stops growing; indexes only matter as inputs of the next read.
+ * The context that decides what the lock does next: everything a guard or a delay of the machine
+ * reads (so two paths merged into one model state go on alike). The backoff attempt is capped
+ * where its delay stops growing; indexes only matter as inputs of the next read.
  */
 export function contextIdentity(context: LockSnapshot['context']) {
   return {
@@ -149,6 +150,10 @@ export function contextIdentity(context: LockSnapshot['context']) {
     tryOnce: context.tryOnce,
     tryWaitMs: context.tryWaitMs,
     monitorFailures: context.monitorFailures,
+    // `canRetryCleanup` and the `cleanupRetry` delay.
+    cleanupRetries: context.cleanupRetries,
+    // `renewalFailing`: a lock acquired while renewal fails is suspect from the start.
+    renewFailing: context.renewError !== undefined,
     held: context.lease !== null,
     queuedAcquire: context.queuedAcquire,
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type AnyActorLogic, createActor, type InputFrom, type OutputFrom, toPromise } from 'xstate'
-import { acquireKey } from '../../../machines/actors/acquire-key.js'
+import { acquireKey, isSessionRejection } from '../../../machines/actors/acquire-key.js'
 import { createSession } from '../../../machines/actors/create-session.js'
 import { deleteKey } from '../../../machines/actors/delete-key.js'
 import { destroySession } from '../../../machines/actors/destroy-session.js'
@@ -278,8 +278,22 @@ describe('acquireKey actor', () => {
         retryable: false,
       })
       expect(client.kv.get).not.toHaveBeenCalled()
+      expect(isSessionRejection(error)).toBe(true)
     },
   )
+
+  it('tells a session rejection from any other failure', () => {
+    const txn = (status: number, body: string) =>
+      new ConsulError({ status, body, method: 'PUT', path: '/v1/txn' })
+    expect(isSessionRejection(txn(409, 'invalid session'))).toBe(true)
+    expect(isSessionRejection(txn(409, 'Missing session'))).toBe(true)
+    expect(isSessionRejection(txn(409, 'lock is already held'))).toBe(false)
+    expect(isSessionRejection(txn(500, 'leader lost'))).toBe(false)
+    const kv = new ConsulError({ status: 409, body: 'invalid session', method: 'PUT', path: `/v1/kv/${KEY}` })
+    expect(isSessionRejection(kv)).toBe(false)
+    expect(isSessionRejection(new Error('invalid session'))).toBe(false)
+    expect(isSessionRejection(undefined)).toBe(false)
+  })
 
   it('rejects with the client error when the txn fails', async () => {
     const client = fakeClient()

@@ -1,6 +1,7 @@
 /**
- * The lock machine while held: the monitor (watching ⇄ retrying), RELEASE, and what a loss
- * leaves behind (abandoning → idle, after which ACQUIRE works again).
+ * The lock machine while held: the monitor (watching ⇄ retrying), RELEASE (and CANCEL, which
+ * means RELEASE once held), and what a loss leaves behind (abandoning → idle, after which
+ * ACQUIRE works again).
  */
 import { describe, expect, it } from 'vitest'
 import type { LockOptions } from '../../../machines/lock.options.js'
@@ -156,10 +157,16 @@ describe('lock machine: RELEASE', () => {
     expect(h.snapshot().context).toMatchObject({ session: null, lease: null, ownsSession: false })
   })
 
-  it('a failed release is reported as lock.error, and the session is destroyed all the same', async () => {
+  it('a refused release is reported as lock.error, and the session is destroyed all the same', async () => {
     const h = await held()
     await h.send({ type: 'RELEASE' })
-    const error = new ConsulError({ status: 500, body: 'leader lost', method: 'PUT', path: `/v1/kv/${KEY}` })
+    // Not retryable (retryable failures are retried first: lock.cleanup.test.ts).
+    const error = new ConsulError({
+      status: 403,
+      body: 'Permission denied',
+      method: 'PUT',
+      path: `/v1/kv/${KEY}`,
+    })
     await fail(h.fakes.releaseKey, error)
     expect(h.notified('lock.error')).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
@@ -198,15 +205,65 @@ describe('lock machine: RELEASE', () => {
     expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 
-  it('is ignored unless held', async () => {
+  it('is ignored while idle', async () => {
     const h = startLock({ key: KEY })
     await h.send({ type: 'RELEASE' })
     expect(h.matches('idle')).toBe(true)
-    await h.send({ type: 'ACQUIRE' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await h.send({ type: 'RELEASE' })
-    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.notifications).toEqual([])
     expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    expect(h.fakes.createSession.calls).toHaveLength(0)
+  })
+
+  it('is ignored while releasing: one release, one lock.released', async () => {
+    const h = await held()
+    await h.send({ type: 'RELEASE' })
+    await h.send({ type: 'RELEASE' })
+    expect(h.matches('releasing.releasingKey')).toBe(true)
+    await answer(h.fakes.releaseKey, true)
+    await h.send({ type: 'RELEASE' })
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.fakes.releaseKey.calls).toHaveLength(1)
+    expect(h.notified('lock.released')).toHaveLength(1)
+  })
+})
+
+describe('lock machine: CANCEL while held', () => {
+  it('releases it: the key, then the session, then idle and lock.released', async () => {
+    const h = await held()
+    const monitor = h.fakes.readKey.last()
+    await h.send({ type: 'CANCEL' })
+    expect(monitor.signal.aborted).toBe(true)
+    expect(h.matches('releasing.releasingKey')).toBe(true)
+    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+    await answer(h.fakes.releaseKey, true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.released'])
+    expect(h.snapshot().context).toMatchObject({ session: null, lease: null, ownsSession: false })
+  })
+
+  it('also while suspect', async () => {
+    const h = await held({ monitorRetries: 1 })
+    await fail(h.fakes.readKey, retryable())
+    expect(h.snapshot().hasTag('suspect')).toBe(true)
+    await h.send({ type: 'CANCEL' })
+    expect(h.matches('releasing.releasingKey')).toBe(true)
+    await answer(h.fakes.releaseKey, true)
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.notified('lock.released')).toHaveLength(1)
+  })
+
+  it("with the caller's session: releases the key, keeps the session", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await driveToHeld(h)
+    await h.send({ type: 'CANCEL' })
+    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'caller-sess', value: null }])
+    await answer(h.fakes.releaseKey, true)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notified('lock.released')).toEqual([{ type: 'lock.released', key: KEY }])
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 })
 

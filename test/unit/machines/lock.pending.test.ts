@@ -222,6 +222,28 @@ describe('lock machine: waiting', () => {
     await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
     await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 30n })
     expect(h.fakes.readKey.last().input.index).toBe(0n)
+    // Then blocks again on what the next answer says.
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 31n })
+    expect(h.fakes.readKey.last().input.index).toBe(31n)
+  })
+
+  it('blocks on index 1, never 0, when a held key is answered with index 0 (no busy loop)', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 0n })
+    expect(h.fakes.readKey.last().input.index).toBe(1n)
+    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 1n })
+    expect(h.fakes.readKey.last().input.index).toBe(1n)
+    expect(h.fakes.readKey.inputs().map((input) => input.index)).toEqual([0n, 1n, 1n])
+  })
+
+  it('an acquire lost to another session with index 0 blocks on index 1', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 0n })
+    expect(h.matches('session.lock.pending.waiting')).toBe(true)
+    expect(h.fakes.readKey.last().input.index).toBe(1n)
   })
 
   it('acquires an absent key only if it is still absent (expectedModifyIndex null)', async () => {
@@ -355,7 +377,8 @@ describe('lock machine: acquiring', () => {
     const h = startLock({ key: KEY, value: 'node-a' })
     await waitingWithOwnSession(h)
     await readFree(h)
-    const error = new ConsulError({ status: 409, body: 'invalid session', method: 'PUT', path: '/v1/txn' })
+    // Not a session rejection (those start over with a new session, see below).
+    const error = new ConsulError({ status: 403, body: 'Permission denied', method: 'PUT', path: '/v1/txn' })
     await fail(h.fakes.acquireKey, error)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(h.matches('abandoning.releasingKey')).toBe(true)
@@ -587,5 +610,294 @@ describe('lock machine: tryOnce budget', () => {
     await h.advance(5_000)
     expect(h.snapshot().hasTag('pending')).toBe(true)
     expect(h.notifications).toEqual([])
+  })
+})
+
+describe('lock machine: RELEASE before held means CANCEL', () => {
+  it('while the session is being created: the create is awaited, the late session destroyed, nothing acquired', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE' })
+    const create = h.fakes.createSession.last()
+    await h.send({ type: 'RELEASE' })
+    expect(h.matches('creatingSession.cancelled')).toBe(true)
+    expect([...h.snapshot().tags]).toEqual(['releasing'])
+    expect(create.signal.aborted).toBe(false)
+    await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'late-sess' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.readKey.calls).toHaveLength(0)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('while waiting: the read aborted, its own session destroyed, no lock.released', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    const read = h.fakes.readKey.last()
+    await h.send({ type: 'RELEASE' })
+    expect(read.signal.aborted).toBe(true)
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('while an acquire is in flight: its answer is awaited; acquired anyway, the key and session are given back', async () => {
+    const h = startLock({ key: KEY, value: 'node-a' })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    const acquire = h.fakes.acquireKey.last()
+    await h.send({ type: 'RELEASE' })
+    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+    expect(acquire.signal.aborted).toBe(false)
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
+    expect(h.matches('abandoning.releasingKey')).toBe(true)
+    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
+    await answer(h.fakes.releaseKey, true)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('in backoff: its own session destroyed at once, no further read', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 5n })
+    await h.send({ type: 'RELEASE' })
+    expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    await answer(h.fakes.destroySession, undefined)
+    await h.advance(1_000)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.readKey.calls).toHaveLength(1)
+    expect(h.notifications).toEqual([])
+  })
+
+  it("while waiting with the caller's session: straight to idle, nothing released or destroyed", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess' })
+    await h.send({ type: 'ACQUIRE' })
+    await h.send({ type: 'RELEASE' })
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+    expect(h.notifications).toEqual([])
+  })
+
+  it('with tryOnce: no lock.timeout once cancelled', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await h.send({ type: 'RELEASE' })
+    await answer(h.fakes.destroySession, undefined)
+    await h.advance(5_000)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([])
+  })
+})
+
+describe('lock machine: the lease runs out while an acquire is in flight', () => {
+  const renewFailure = () =>
+    new ConsulError({ status: 500, body: 'rpc error', method: 'PUT', path: '/v1/session/renew/sess-1' })
+
+  /** Own session `sess-1` (TTL 15 s), acquire in flight, every renew failing with `error`. */
+  async function acquiringWhileRenewFails(h: LockHarness, error: Error) {
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    h.fakes.renewSession.autoAnswer(() => {
+      throw error
+    })
+    return h.fakes.acquireKey.last()
+  }
+
+  it('lock.error with the renew failure; the write is awaited; acquired anyway: key released, session destroyed', async () => {
+    const h = startLock({ key: KEY, value: 'node-a' })
+    const error = renewFailure()
+    const acquire = await acquiringWhileRenewFails(h, error)
+    await h.advance(14_999)
+    expect(h.matches('session.lock.pending.acquiring.inFlight')).toBe(true)
+    expect(h.notifications).toEqual([])
+    await h.advance(1)
+    expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
+    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+    expect(h.snapshot().hasTag('releasing')).toBe(true)
+    expect(acquire.signal.aborted).toBe(false)
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
+    expect(h.matches('abandoning.releasingKey')).toBe(true)
+    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
+    await answer(h.fakes.releaseKey, false)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications.map((event) => event.type)).toEqual(['lock.error'])
+  })
+
+  it('not acquired, or failed: cleaned up with one lock.error only', async () => {
+    for (const settle of ['not acquired', 'failed'] as const) {
+      const h = startLock({ key: KEY })
+      await acquiringWhileRenewFails(h, renewFailure())
+      await h.advance(15_000)
+      if (settle === 'failed') await fail(h.fakes.acquireKey, serverError())
+      else await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 9n })
+      await finishCleanup(h)
+      expect(h.matches('idle'), settle).toBe(true)
+      expect(h.fakes.destroySession.inputs(), settle).toEqual([{ session: 'sess-1' }])
+      expect(h.fakes.readKey.calls, settle).toHaveLength(1)
+      expect(
+        h.notifications.map((event) => event.type),
+        settle,
+      ).toEqual(['lock.error'])
+    }
+  })
+
+  it('during the last attempt of tryOnce: lock.error, no lock.timeout, the write still awaited', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '10s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await readFree(h)
+    const error = renewFailure()
+    h.fakes.renewSession.autoAnswer(() => {
+      throw error
+    })
+    const acquire = h.fakes.acquireKey.last()
+    await h.advance(10_000)
+    expect(h.matches('session.lock.pending.acquiring.lastAttempt')).toBe(true)
+    await h.advance(5_000)
+    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+    expect(acquire.signal.aborted).toBe(false)
+    expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
+    await answer(h.fakes.releaseKey, true)
+    await answer(h.fakes.destroySession, undefined)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications.map((event) => event.type)).toEqual(['lock.error'])
+  })
+
+  it('a session already spent when created (a slow create) is reported with an error that says so', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 14_000 })
+    await readFree(h)
+    // The lease (1 s left) ends before the first renew (at 7.5 s) was even sent.
+    await h.advance(1_000)
+    expect(h.fakes.renewSession.calls).toHaveLength(0)
+    const [notification] = h.notified('lock.error')
+    expect(notification?.error).toBeInstanceOf(Error)
+    expect(notification?.error.message).not.toBe('undefined')
+    expect(notification?.error.message).toMatch(/session|lease|expired/i)
+  })
+})
+
+describe('lock machine: an acquire refused because the session is gone (session rejection)', () => {
+  const rejection = (body = 'invalid session') =>
+    new ConsulError({ status: 409, body, method: 'PUT', path: '/v1/txn' })
+
+  it.each(['failed to lock key "service/leader": invalid session "sess-1"', 'Missing session'])(
+    'its own session: starts over with a new session, then acquires with it (%s)',
+    async (body) => {
+      const h = startLock({ key: KEY, value: 'node-a' })
+      await waitingWithOwnSession(h)
+      await readFree(h)
+      await fail(h.fakes.acquireKey, rejection(body))
+      expect(h.matches('creatingSession.requested')).toBe(true)
+      expect(h.snapshot().hasTag('pending')).toBe(true)
+      expect(h.fakes.createSession.calls).toHaveLength(2)
+      expect(h.notifications).toEqual([])
+      // Gone on the server: nothing of it to release or destroy.
+      expect(h.fakes.releaseKey.calls).toHaveLength(0)
+      expect(h.fakes.destroySession.calls).toHaveLength(0)
+      await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
+      expect(h.matches('session.lock.pending.waiting')).toBe(true)
+      expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 0n, waitMs: 15_000, consistent: false })
+      await readFree(h)
+      expect(h.matches('session.lock.pending.acquiring.inFlight')).toBe(true)
+      expect(h.fakes.acquireKey.last().input).toEqual({
+        key: KEY,
+        session: 'sess-2',
+        value: 'node-a',
+        expectedModifyIndex: null,
+      })
+      await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 2n, modifyIndex: 12n })
+      expect(h.notifications).toEqual([
+        { type: 'lock.acquired', key: KEY, session: 'sess-2', lockIndex: 2n, modifyIndex: 12n },
+      ])
+      expect(h.fakes.destroySession.calls).toHaveLength(0)
+    },
+  )
+
+  it('its own session, with tryOnce: lock.timeout and idle, nothing left to clean up', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '10s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await readFree(h)
+    await fail(h.fakes.acquireKey, rejection())
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
+    expect(h.fakes.createSession.calls).toHaveLength(1)
+    expect(h.fakes.releaseKey.calls).toHaveLength(0)
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+    await h.advance(20_000)
+    expect(h.fakes.renewSession.calls).toHaveLength(0)
+  })
+
+  it('its own session, in the last attempt of tryOnce: lock.timeout and idle', async () => {
+    const h = startLock({ key: KEY })
+    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
+    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
+    await readFree(h)
+    await h.advance(1_000)
+    expect(h.matches('session.lock.pending.acquiring.lastAttempt')).toBe(true)
+    await fail(h.fakes.acquireKey, rejection())
+    expect(h.matches('idle')).toBe(true)
+    expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
+    expect(h.fakes.createSession.calls).toHaveLength(1)
+  })
+
+  it('after CANCEL: no new session, the cleanup goes on without lock.error', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    await h.send({ type: 'CANCEL' })
+    await fail(h.fakes.acquireKey, rejection())
+    expect(h.snapshot().hasTag('releasing')).toBe(true)
+    await finishCleanup(h)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.createSession.calls).toHaveLength(1)
+    expect(h.notifications).toEqual([])
+  })
+
+  it("the caller's session: lock.error, the key released, the session kept", async () => {
+    const h = startLock({ key: KEY, session: 'caller-sess', value: 'node-a' })
+    await h.send({ type: 'ACQUIRE' })
+    await readFree(h)
+    const error = rejection()
+    await fail(h.fakes.acquireKey, error)
+    expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
+    expect(h.matches('abandoning.releasingKey')).toBe(true)
+    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'caller-sess', value: 'node-a' }])
+    await answer(h.fakes.releaseKey, false)
+    expect(h.matches('idle')).toBe(true)
+    expect(h.fakes.createSession.calls).toHaveLength(0)
+    expect(h.fakes.destroySession.calls).toHaveLength(0)
+  })
+
+  it('a 409 from elsewhere than the acquire txn is no session rejection: lock.error and cleanup', async () => {
+    const h = startLock({ key: KEY })
+    await waitingWithOwnSession(h)
+    await readFree(h)
+    const error = new ConsulError({
+      status: 409,
+      body: 'invalid session',
+      method: 'PUT',
+      path: `/v1/kv/${KEY}`,
+    })
+    await fail(h.fakes.acquireKey, error)
+    expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
+    expect(h.matches('abandoning.releasingKey')).toBe(true)
+    expect(h.fakes.createSession.calls).toHaveLength(1)
   })
 })

@@ -87,6 +87,46 @@ describe('lock machine: renewing', () => {
     expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 
+  it('a new session after a 404 starts sound: the failed renews of the gone session are forgotten', async () => {
+    const h = startLock({ key: KEY })
+    await waiting(h)
+    await h.advance(7_500)
+    await fail(h.fakes.renewSession, renewError())
+    expect(h.snapshot().context.renewError).toBeDefined()
+    await h.advance(1_000)
+    await answer(h.fakes.renewSession, null)
+    expect(h.matches('creatingSession.requested')).toBe(true)
+    await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
+    expect(h.snapshot().context.renewError).toBeUndefined()
+    await answer(h.fakes.readKey, { pair: null, index: 3n })
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 4n })
+    expect(h.matches('session.lock.held.lease.sound')).toBe(true)
+    expect(h.snapshot().hasTag('suspect')).toBe(false)
+    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired'])
+  })
+
+  it('a new session after an acquire refused for the session starts sound, too', async () => {
+    const h = startLock({ key: KEY })
+    await waiting(h)
+    await answer(h.fakes.readKey, { pair: null, index: 3n })
+    await h.advance(7_500)
+    await fail(h.fakes.renewSession, renewError())
+    expect(h.snapshot().context.renewError).toBeDefined()
+    const rejection = new ConsulError({
+      status: 409,
+      body: 'invalid session',
+      method: 'PUT',
+      path: '/v1/txn',
+    })
+    await fail(h.fakes.acquireKey, rejection)
+    await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
+    expect(h.snapshot().context.renewError).toBeUndefined()
+    await answer(h.fakes.readKey, { pair: null, index: 5n })
+    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 6n })
+    expect(h.matches('session.lock.held.lease.sound')).toBe(true)
+    expect(h.notified('lock.suspect')).toEqual([])
+  })
+
   it('a failed renew makes a held lock suspect; the next good renew makes it sound again', async () => {
     const h = startLock({ key: KEY })
     await driveToHeld(h)

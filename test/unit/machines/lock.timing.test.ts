@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  CLEANUP_RETRIES,
+  cleanupRetryMs,
   LOCK_DELAY_BACKOFF_BASE_MS,
   leaseRemainingMs,
   lockDelayBackoffMs,
@@ -58,5 +60,14 @@ describe('leaseRemainingMs', () => {
   it('is never negative', () => {
     expect(leaseRemainingMs(1_000, 1_000)).toBe(0)
     expect(leaseRemainingMs(1_000, 5_000)).toBe(0)
+  })
+})
+
+describe('cleanup retries', () => {
+  it('retries a failed release or destroy three times, pausing 100, 200, then 400 ms', () => {
+    expect(CLEANUP_RETRIES).toBe(3)
+    expect(Array.from({ length: CLEANUP_RETRIES }, (_, retry) => cleanupRetryMs(retry))).toEqual([
+      100, 200, 400,
+    ])
   })
 })
