@@ -202,6 +202,7 @@ const lockSetup = setup({
         ownsSession: true,
         leaseMs: leaseRemainingMs(context.ttlMs, created.elapsedMs),
         renewError: undefined,
+        tryWaitMs: Math.max(0, context.tryWaitMs - created.elapsedMs),
       }
     }),
     adoptLease: assign(({ event }) => {
@@ -459,7 +460,12 @@ export const lockMachine = lockSetup.createMachine({
       // only its ID lets us destroy it.
       initial: 'requested',
       states: {
-        requested: { tags: 'pending', on: { CANCEL: 'cancelled' } },
+        requested: {
+          tags: 'pending',
+          on: { CANCEL: 'cancelled' },
+          // The try-once budget counts from the ACQUIRE; `pending` gets what the create left.
+          after: { tryBudget: { guard: 'isTryOnce', target: 'cancelled', actions: 'notifyTimeout' } },
+        },
         cancelled: { tags: 'releasing', on: QUEUE_ACQUIRE },
       },
     },

@@ -26,6 +26,7 @@ export interface LockContext {
   backoffAttempt: number
   /** Whether this attempt gives up after `tryWaitMs` (tryAcquire / lockTryOnce). */
   tryOnce: boolean
+  /** The try-once budget left for the current phase, in ms (less what the session create took). */
   tryWaitMs: number
   /** The index the monitor blocks on. */
   monitorIndex: bigint

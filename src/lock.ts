@@ -45,6 +45,9 @@ export type LockActorOptions = Pick<ActorOptions<LockMachine>, 'inspect' | 'id'>
 
 type LockActor = Actor<LockMachine>
 
+const disposedError = (key: string) =>
+  new ConsulLockMachineError('ELOCKDISPOSED', `The Lock on '${key}' was disposed`)
+
 const isSettled = (snapshot: ReturnType<LockActor['getSnapshot']>) =>
   !snapshot.hasTag('releasing') && !snapshot.hasTag('destroying')
 
@@ -77,6 +80,8 @@ export class Lock implements AsyncDisposable {
     this.actor = createActor(createLockMachine(client), { ...actorOptions, input: options })
     this.actor.on('lock.acquired', (event) => this.#grant(event))
     this.actor.on('lock.lost', (event) => this.#endLease(new LockLostError(this.key, event.reason)))
+    // Also a RELEASE or CANCEL sent to the actor directly.
+    this.actor.on('lock.released', () => this.#endLease(new LockLostError(this.key, 'released')))
     // A crashed machine (a bug) no longer watches the key: whoever holds a lease must stop.
     // This observer also keeps XState from rethrowing the crash out of band.
     this.actor.subscribe({ error: () => this.#endLease(new LockLostError(this.key, 'monitor-failed')) })
@@ -115,6 +120,7 @@ export class Lock implements AsyncDisposable {
    * release failed (the session is destroyed all the same, which frees the key).
    */
   async release(): Promise<void> {
+    this.#disposal.signal.throwIfAborted()
     if (!this.held) {
       await waitFor(this.actor, isSettled)
       throw new LockNotHeldError(this.key)
@@ -151,14 +157,14 @@ export class Lock implements AsyncDisposable {
     try {
       result = await fn(signal)
     } catch (error) {
-      await this.#releaseIfHeld().catch(() => {})
+      await this.#giveBack(lease).catch(() => {})
       throw error
     }
     if (lease.lost.aborted) {
       await waitFor(this.actor, isSettled)
       throw lease.lost.reason
     }
-    await this.#releaseIfHeld()
+    await this.#giveBack(lease)
     return result
   }
 
@@ -172,18 +178,18 @@ export class Lock implements AsyncDisposable {
   }
 
   async #dispose(): Promise<void> {
-    this.#disposal.abort(
-      new ConsulLockMachineError('ELOCKDISPOSED', `The Lock on '${this.key}' was disposed`),
-    )
-    // Also when the ACQUIRE came from elsewhere (`lock.actor.send`).
-    if (this.actor.getSnapshot().hasTag('pending')) this.actor.send({ type: 'CANCEL' })
-    await this.#releaseIfHeld().catch(() => {})
-    await waitFor(this.actor, (s) => s.hasTag('idle'))
+    this.#disposal.abort(disposedError(this.key))
+    if (this.actor.getSnapshot().status !== 'active') return
+    // CANCEL gives the lock up at any stage (held: release; pending: cancel) and withdraws an
+    // ACQUIRE queued behind a cleanup, also one sent to the actor directly.
+    this.actor.send({ type: 'CANCEL' })
+    await waitFor(this.actor, (s) => s.hasTag('idle') || s.status !== 'active')
     this.actor.stop()
   }
 
-  async #releaseIfHeld(): Promise<void> {
-    if (this.held) await this.release()
+  /** Releases `lease` if it is still the one held (a later acquire's is not ours to release). */
+  async #giveBack(lease: Lease): Promise<void> {
+    if (this.#lease?.lease === lease) await this.release()
     else await waitFor(this.actor, isSettled)
   }
 
@@ -205,6 +211,8 @@ export class Lock implements AsyncDisposable {
   }
 
   #attempt(command: LockCommand, callerSignal: AbortSignal | undefined): Promise<Lease | null> {
+    const cancelledElsewhere = () =>
+      new DOMException('The acquire was cancelled through the lock actor', 'AbortError')
     const signal = callerSignal
       ? AbortSignal.any([callerSignal, this.#disposal.signal])
       : this.#disposal.signal
@@ -216,6 +224,8 @@ export class Lock implements AsyncDisposable {
             'lock.acquired': () => settle(() => resolve(this.#lease?.lease ?? null)),
             'lock.timeout': () => settleWhenIdle(() => resolve(null)),
             'lock.error': (event) => settleWhenIdle(() => reject(event.error)),
+            // Idle again with no outcome: a CANCEL or RELEASE sent to the actor directly.
+            idle: () => settle(() => reject(cancelledElsewhere())),
             crashed: (error) => settle(() => reject(error)),
           })
           const onAbort = () => {
@@ -255,6 +265,7 @@ export class Lock implements AsyncDisposable {
             reject(failure)
           }
         },
+        idle: () => {},
         crashed: (error) => {
           stopListening()
           reject(error)
@@ -264,14 +275,25 @@ export class Lock implements AsyncDisposable {
     })
   }
 
-  /** Listens to notifications (and to the actor crashing); returns the function that stops. */
+  /**
+   * Listens to notifications, to the machine becoming idle, and to the actor crashing or being
+   * stopped; returns the function that stops listening.
+   */
   #listen(
     handlers: {
       [T in LockNotification['type']]?: (event: Extract<LockNotification, { type: T }>) => void
-    } & { crashed: (error: unknown) => void },
+    } & { idle: () => void; crashed: (error: unknown) => void },
   ): () => void {
-    const { crashed, ...notifications } = handlers
-    const subscriptions: Subscription[] = [this.actor.subscribe({ error: crashed })]
+    const { idle, crashed, ...notifications } = handlers
+    const subscriptions: Subscription[] = [
+      this.actor.subscribe({
+        next: (snapshot) => {
+          if (snapshot.hasTag('idle')) idle()
+        },
+        error: crashed,
+        complete: () => crashed(disposedError(this.key)),
+      }),
+    ]
     for (const [type, handler] of Object.entries(notifications)) {
       subscriptions.push(
         this.actor.on(type as LockNotification['type'], handler as (event: LockNotification) => void),
