@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Consul } from '../../src/client.js'
+import type { Lock } from '../../src/lock.js'
 import { type RunningProcess, startProcess } from '../support/cli-process.js'
 import { clientFor } from '../support/client-target.js'
 import {
@@ -123,19 +124,26 @@ describe.skipIf(goMissing)('the official Go client against the target', () => {
 
   describe("contending with Go's api.Lock for one key", () => {
     let go: RunningProcess | undefined
+    const locks: Lock[] = []
     const startGo = (name: 'lock-hold' | 'lock-wait', key: string) => {
       go = startProcess(binary, [name, key], { env: goEnv(), stdin: 'pipe' })
       return go
     }
-    afterAll(() => {
+    const ourLock = (key: string) => {
+      const lock = consul.lock({ key, value: 'ts', lockDelay: 0 })
+      locks.push(lock)
+      return lock
+    }
+    afterEach(async () => {
       go?.child.kill()
+      for (const lock of locks.splice(0)) await lock[Symbol.asyncDispose]()
     })
 
     it('waits while Go holds the lock and takes it as soon as Go unlocks', async () => {
       const key = `${uniquePrefix('go-holds')}/lock`
       const holder = startGo('lock-hold', key)
       await holder.waitForOutput(/"step":"held","ok":true/)
-      const lock = consul.lock({ key, value: 'ts', lockDelay: 0 })
+      const lock = ourLock(key)
       expect(await lock.tryAcquire({ wait: 300 })).toBeNull()
       const acquired = lock.acquire()
       holder.child.stdin?.end('release\n')
@@ -152,7 +160,7 @@ describe.skipIf(goMissing)('the official Go client against the target', () => {
 
     it('makes Go wait while we hold the lock, and Go takes it once we release', async () => {
       const key = `${uniquePrefix('ts-holds')}/lock`
-      const lock = consul.lock({ key, value: 'ts', lockDelay: 0 })
+      const lock = ourLock(key)
       await lock.acquire()
       const waiter = startGo('lock-wait', key)
       await waiter.waitForOutput(/"step":"waiting"/)

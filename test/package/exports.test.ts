@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process'
 import { access, constants, readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { assertBuildIsFresh, packageRoot } from '../support/built-package.js'
 
 const run = promisify(execFile)
-const root = fileURLToPath(new URL('../..', import.meta.url))
+const root = packageRoot
 
 /** Loads the built package by its own name (self-reference through `exports`), as users do. */
 async function load(kind: 'import' | 'require', entry: string): Promise<string[]> {
@@ -18,6 +18,7 @@ async function load(kind: 'import' | 'require', entry: string): Promise<string[]
 }
 
 describe('the built package', () => {
+  beforeAll(assertBuildIsFresh)
   for (const kind of ['import', 'require'] as const) {
     it(`exposes the client, errors and helpers through ${kind}('consul-lock-machine')`, async () => {
       expect(await load(kind, 'consul-lock-machine')).toEqual(

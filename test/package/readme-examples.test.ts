@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process'
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertBuildIsFresh, packageRoot } from '../support/built-package.js'
 
 const run = promisify(execFile)
-const root = fileURLToPath(new URL('../..', import.meta.url))
+const root = packageRoot
 const MARKER = '<!-- runnable example'
 
 /** The ```js blocks README marks as runnable, in order. */
@@ -20,6 +20,7 @@ async function runnableExamples(): Promise<string[]> {
 }
 
 describe('README', () => {
+  beforeAll(assertBuildIsFresh)
   const written: string[] = []
   afterAll(async () => {
     for (const file of written) await rm(file, { force: true })

@@ -1,6 +1,7 @@
 /**
  * A harness for unit (and model-based) tests of `lockMachine`: controllable fake actors, a
- * `SimulatedClock`, and a collector of the notifications the lock emits.
+ * `SimulatedClock` that records its timers' deadlines (`RecordingClock`), and a collector of the
+ * notifications the lock emits.
  *
  * Every fake is a `fromPromise` actor that records each call (its input and abort signal) and
  * leaves it pending until the test answers it with `resolve`/`reject`, so a test decides when,
@@ -172,9 +173,38 @@ export function fakeLockMachine(fakes: LockFakes) {
   })
 }
 
-interface ClockInternals {
-  timeouts?: Map<number, { start: number; timeout: number }>
+/**
+ * A `SimulatedClock` that also keeps, through its public `setTimeout`/`clearTimeout`, the
+ * deadline of every timer still pending, so `advanceClock` can step from one due timer to the
+ * next without reading the private state of `SimulatedClock`.
+ */
+export class RecordingClock extends SimulatedClock {
+  readonly #deadlines = new Map<number, number>()
+
+  override setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
+    const id = super.setTimeout((...args: unknown[]) => {
+      this.#deadlines.delete(id)
+      fn(...args)
+    }, timeout)
+    this.#deadlines.set(id, this.now() + timeout)
+    return id
+  }
+
+  override clearTimeout(id: number): void {
+    this.#deadlines.delete(id)
+    super.clearTimeout(id)
+  }
+
+  /** The earliest deadline of the timers still pending, or `undefined` when none is. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined
+    for (const deadline of this.#deadlines.values()) if (next === undefined || deadline < next) next = deadline
+    return next
+  }
 }
+
+/** How many timers `advanceClock` lets fire in one call before it assumes a timer loop. */
+const MAX_TIMER_STEPS = 10_000
 
 /**
  * Advances `clock` by `ms`, one due timer at a time, awaiting a macrotask after each, so that a
@@ -182,14 +212,12 @@ interface ClockInternals {
  * counts from when it was really started, not from the end of the jump.
  * (`SimulatedClock.increment` jumps first and then fires what is due.)
  */
-export async function advanceClock(clock: SimulatedClock, ms: number): Promise<void> {
+export async function advanceClock(clock: RecordingClock, ms: number): Promise<void> {
   const target = clock.now() + ms
-  for (;;) {
-    const timeouts = (clock as unknown as ClockInternals).timeouts
-    if (timeouts === undefined) break
-    let next = Number.POSITIVE_INFINITY
-    for (const { start, timeout } of timeouts.values()) next = Math.min(next, start + timeout)
-    if (next > target) break
+  for (let steps = 0; ; steps++) {
+    const next = clock.nextDeadline()
+    if (next === undefined || next > target) break
+    if (steps === MAX_TIMER_STEPS) throw new Error(`advanceClock: over ${MAX_TIMER_STEPS} timers fired`)
     clock.set(Math.max(next, clock.now()))
     await flush()
   }
@@ -223,7 +251,7 @@ export type LockSnapshot = SnapshotFrom<typeof lockMachine>
 /** A running lock machine on fakes and a simulated clock. */
 export interface LockHarness {
   readonly actor: LockActor
-  readonly clock: SimulatedClock
+  readonly clock: RecordingClock
   readonly fakes: LockFakes
   /** Everything the lock emitted, oldest first. */
   readonly notifications: LockNotification[]
@@ -241,9 +269,9 @@ export interface LockHarness {
   stop(): void
 }
 
-/** Starts `lockMachine` on fresh fakes (or the given ones) and a new `SimulatedClock`. */
+/** Starts `lockMachine` on fresh fakes (or the given ones) and a new `RecordingClock`. */
 export function startLock(input: LockOptions, fakes: LockFakes = createLockFakes()): LockHarness {
-  const clock = new SimulatedClock()
+  const clock = new RecordingClock()
   const actor = createActor(fakeLockMachine(fakes), { clock, input })
   const notifications = collectNotifications(actor)
   const errors: unknown[] = []

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { useClientSuite } from '../../support/client-target.js'
-import { holderOf, useLocks } from '../../support/lock-helpers.js'
+import { blockingQueriesHeld } from '../../support/consul-target.js'
+import { holderOf, useLocks, whenAborted } from '../../support/lock-helpers.js'
 
 const suite = useClientSuite('lock-contention')
 const locks = useLocks(suite)
@@ -21,8 +22,8 @@ describe('contention on one key', () => {
         expect(holders).toBe(1)
         expect(await holderOf(suite.consul, key)).toBe(lease.session)
         grants.push({ contender, session: lease.session, lockIndex: lease.lockIndex, at })
-        // Hold briefly, so the others pile up on the key.
-        await new Promise((resolve) => setTimeout(resolve, 20))
+        // Hold until every contender still waiting blocks on the key (plus our monitor).
+        await blockingQueriesHeld(suite.target, contenders.length - grants.length + 1)
         holders--
         releases.push(performance.now())
         await lock.release()
@@ -65,5 +66,37 @@ describe('contention on one key', () => {
     expect(order.filter((name) => name === 'a')).toHaveLength(5)
     expect(order.filter((name) => name === 'b')).toHaveLength(5)
     expect(await holderOf(suite.consul, key)).toBeUndefined()
+  })
+
+  it('after each holder crashes (session gone, lock-delay), the next takes over within 500 ms of the delay', async () => {
+    const key = locks.key('crashing-holders')
+    const lockDelayMs = 300
+    const contenders = Array.from({ length: 4 }, (_, i) =>
+      locks.lock({ key, value: `c${i}`, lockDelay: lockDelayMs }),
+    )
+    let holders = 0
+    let crashedAt = 0
+    const takeovers: number[] = []
+
+    await Promise.all(
+      contenders.map(async (lock) => {
+        const lease = await lock.acquire()
+        if (crashedAt > 0) takeovers.push(performance.now() - crashedAt)
+        holders++
+        expect(holders).toBe(1)
+        await blockingQueriesHeld(suite.target, contenders.length - takeovers.length)
+        holders--
+        // A crash as Consul sees it: the session is invalidated, so the lock-delay applies.
+        crashedAt = performance.now()
+        await suite.consul.session.destroy(lease.session)
+        await whenAborted(lease.lost)
+      }),
+    )
+
+    expect(takeovers).toHaveLength(contenders.length - 1)
+    for (const takeover of takeovers) {
+      expect(takeover).toBeGreaterThanOrEqual(lockDelayMs - 50)
+      expect(takeover).toBeLessThan(lockDelayMs + 500)
+    }
   })
 })

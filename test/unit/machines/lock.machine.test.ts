@@ -17,6 +17,7 @@ import {
   flush,
   kvPair,
   type LockFakes,
+  RecordingClock,
   startLock,
 } from '../../support/lock-harness.js'
 import { mockConsul } from '../../support/mock-consul.js'
@@ -49,7 +50,7 @@ describe('lock machine embedded in a parent machine', () => {
   it('sends its parent lock.acquired, lock.lost and lock.released, with the clock inherited', async () => {
     const fakes = createLockFakes()
     const received: LockNotification[] = []
-    const clock = new SimulatedClock()
+    const clock = new RecordingClock()
     const errors: unknown[] = []
     const parent = createActor(parentMachine(fakes, received), { clock })
     parent.subscribe({ error: (error) => errors.push(error) })
