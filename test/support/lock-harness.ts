@@ -197,9 +197,7 @@ export class RecordingClock extends SimulatedClock {
 
   /** The earliest deadline of the timers still pending, or `undefined` when none is. */
   nextDeadline(): number | undefined {
-    let next: number | undefined
-    for (const deadline of this.#deadlines.values()) if (next === undefined || deadline < next) next = deadline
-    return next
+    return this.#deadlines.size === 0 ? undefined : Math.min(...this.#deadlines.values())
   }
 }
 

@@ -624,7 +624,6 @@ describe('lock machine: tryOnce budget', () => {
     await h.advance(300)
     await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 300 })
     expect(h.matches('session.lock.pending.waiting')).toBe(true)
-    expect(h.snapshot().context.tryWaitMs).toBe(700)
     await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
     const read = h.fakes.readKey.last()
     await h.advance(699)
