@@ -234,7 +234,8 @@ const lockSetup = setup({
       const outcome = outputOf<AcquireOutcome>(event)
       if (!outcome.acquired) return {}
       const { lockIndex, modifyIndex } = outcome
-      return { lease: { lockIndex, modifyIndex }, monitorIndex: 0n, monitorFailures: 0 }
+      // A key's read index is its ModifyIndex: the monitor blocks from our own write at once.
+      return { lease: { lockIndex, modifyIndex }, monitorIndex: modifyIndex, monitorFailures: 0 }
     }),
     recordReclaimed: assign(({ event }) => {
       const { pair, index } = readOf(event)

@@ -205,9 +205,10 @@ describe('lock machine, model-based', () => {
       const backoffs = fired.filter((timer) => timer.type === BACKOFF.type).map((timer) => timer.waitedMs)
       expect(backoffs).toEqual([0, 1, 2].map((attempt) => lockDelayBackoffMs(attempt, 400)))
       expect(backoffs).toEqual([50, 100, 200])
-      // After a lock-delay the key is read at once (index 0); after a holder's answer, blocking on its index.
+      // After a lock-delay the key is read at once (index 0); after a holder's answer, blocking on
+      // its index; once held, the monitor blocks on the ModifyIndex of our own acquiring write (9).
       const indexes = fakes.readKey.inputs().map((input) => input.index)
-      expect(indexes).toEqual([0n, 9n, 10n, 0n, 0n, 0n, 0n])
+      expect(indexes).toEqual([0n, 9n, 10n, 0n, 0n, 0n, 9n])
       expect(path.state.lock.hasTag('held')).toBe(true)
     })
 

@@ -31,9 +31,10 @@ async function finishAbandoning(h: LockHarness): Promise<void> {
 }
 
 describe('lock machine: monitoring', () => {
-  it('watches the key with consistent blocking reads, on the index of the last answer', async () => {
+  it('watches the key with consistent blocking reads, from our own write, then on the index of the last answer', async () => {
     const h = await held()
-    expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 0n, consistent: true })
+    // A key's read index is its ModifyIndex, so the first read already blocks from our write.
+    expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 10n, consistent: true })
     await answer(h.fakes.readKey, { pair: ours(), index: 21n })
     expect(h.matches('session.lock.held.monitoring.watching')).toBe(true)
     expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 21n, consistent: true })

@@ -325,7 +325,8 @@ describe('lock machine: acquiring', () => {
     expect(h.notifications).toEqual([
       { type: 'lock.acquired', key: KEY, session: 'sess-1', lockIndex: 7n, modifyIndex: 70n },
     ])
-    expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 0n, consistent: true })
+    // The monitor blocks from the ModifyIndex of our acquiring write at once.
+    expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 70n, consistent: true })
   })
 
   it('lost to another session: back to waiting, blocking on the index of the diagnosing read', async () => {
