@@ -1,4 +1,14 @@
-import type { Reporter, TestModule } from 'vitest/node'
+import type { Reporter, TestCase, TestModule } from 'vitest/node'
+
+/** A test skipped because a hook of its suite (or file) failed counts as failed, not skipped. */
+function outcome(test: TestCase): 'passed' | 'failed' | 'skipped' | undefined {
+  const state = test.result().state
+  if (state !== 'skipped') return state === 'pending' ? undefined : state
+  for (let parent = test.parent; ; parent = parent.parent) {
+    if (parent.state() === 'failed') return 'failed'
+    if (parent.type === 'module') return 'skipped'
+  }
+}
 
 /**
  * Ends the run with the plain `N passed, N failed, N skipped` line that CI reads to count
@@ -9,8 +19,8 @@ export class SummaryReporter implements Reporter {
     const count = { passed: 0, failed: 0, skipped: 0 }
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
-        const state = test.result().state
-        if (state === 'passed' || state === 'failed' || state === 'skipped') count[state] += 1
+        const state = outcome(test)
+        if (state !== undefined) count[state] += 1
       }
     }
     process.stdout.write(
