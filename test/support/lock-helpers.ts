@@ -224,3 +224,27 @@ export function watchRenewals(onSuccess: (sentAt: number) => void = () => {}) {
     firstRenewal,
   }
 }
+
+/**
+ * Resolves once a lock's machine has started `count` actors with this invoke id (e.g. `readKey`:
+ * its reads of the key). Pass `inspect` as the lock's actor option.
+ */
+export function actorStarts(id: string, count: number) {
+  let started = 0
+  let reached: () => void = () => {}
+  const done = new Promise<void>((resolve) => {
+    reached = resolve
+  })
+  return {
+    inspect(event: InspectionEvent) {
+      if (
+        event.type === '@xstate.actor' &&
+        (event.actorRef as AnyActorRef).id === id &&
+        ++started === count
+      ) {
+        reached()
+      }
+    },
+    done,
+  }
+}

@@ -1,29 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import type { AnyActorRef, InspectionEvent } from 'xstate'
 import { LockLostError } from '../../../src/errors.js'
 import { useClientSuite } from '../../support/client-target.js'
 import { againstRealConsul, blockingQueriesHeld } from '../../support/consul-target.js'
-import { holderOf, lockIdle, sessionsNamed, useLocks, whenAborted } from '../../support/lock-helpers.js'
+import {
+  actorStarts,
+  holderOf,
+  lockIdle,
+  sessionsNamed,
+  useLocks,
+  whenAborted,
+} from '../../support/lock-helpers.js'
 
 const suite = useClientSuite('lock-actor-commands')
 const locks = useLocks(suite)
-
-/** Resolves once the lock has started `count` reads of its key (its waiting loop's rounds). */
-function keyReads(count: number) {
-  let started = 0
-  let reached: () => void = () => {}
-  const done = new Promise<void>((resolve) => {
-    reached = resolve
-  })
-  return {
-    inspect(event: InspectionEvent) {
-      if (event.type === '@xstate.actor' && (event.actorRef as AnyActorRef).id === 'readKey') {
-        if (++started === count) reached()
-      }
-    },
-    done,
-  }
-}
 
 describe('commands sent to lock.actor directly, and the facade', () => {
   it('a RELEASE sent to the actor ends the lease as released', async () => {
@@ -95,7 +84,7 @@ describe('commands sent to lock.actor directly, and the facade', () => {
   it('acquire() on a lockTryOnce lock never gives up: it keeps waiting past lockWaitTime', async () => {
     const key = locks.key('try-once-option')
     const holder = locks.lock({ key })
-    const reads = keyReads(4)
+    const reads = actorStarts('readKey', 4)
     const waiter = locks.lock({ key, lockTryOnce: true, lockWaitTime: 100 }, { inspect: reads.inspect })
     await holder.acquire()
     const attempt = waiter.acquire()
