@@ -68,6 +68,10 @@ function stateName(value: unknown): string {
 
 const title = (path: ModelPath) => `${describePath(path)} ⇒ ${stateName(path.state.lock.value)}`
 
+/** The type of every notification emitted along `path`, oldest first. */
+const emittedTypes = (path: ModelPath) =>
+  path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
+
 async function replayed(path: ModelPath, input: LockOptions) {
   stateNodesOn(path, visited)
   return replay(path, input)
@@ -226,8 +230,7 @@ describe('lock machine, model-based', () => {
       ])
       const { fired } = await replayed(path, MANAGED.input)
       expect(fired.map((timer) => timer.waitedMs)).toEqual([100, 100])
-      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
-      expect(emitted.slice(-3)).toEqual(['lock.suspect', 'lock.suspect', 'lock.lost'])
+      expect(emittedTypes(path).slice(-3)).toEqual(['lock.suspect', 'lock.suspect', 'lock.lost'])
       expect(path.state.lock.value).toBe('idle')
     })
 
@@ -260,8 +263,7 @@ describe('lock machine, model-based', () => {
       ])
       const { fakes } = await replayed(path, MANAGED.input)
       expect(fakes.createSession.calls).toHaveLength(2)
-      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
-      expect(emitted.slice(-2)).toEqual(['lock.lost', 'lock.acquired'])
+      expect(emittedTypes(path).slice(-2)).toEqual(['lock.lost', 'lock.acquired'])
       expect(path.state.lock.hasTag('held')).toBe(true)
     })
 
@@ -284,9 +286,7 @@ describe('lock machine, model-based', () => {
       expect(path.steps[1]?.event).toEqual({ type: 'ACQUIRE' })
       // The budget (lockWaitTime 450 ms) counts from the ACQUIRE: the create took 20 ms of it.
       expect(fired).toEqual([{ type: 'xstate.after.tryBudget.lock.session.lock.pending', waitedMs: 430 }])
-      expect(path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))).toEqual([
-        'lock.timeout',
-      ])
+      expect(emittedTypes(path)).toEqual(['lock.timeout'])
       expect(path.state.lock.value).toBe('idle')
     })
 
@@ -325,8 +325,7 @@ describe('lock machine, model-based', () => {
         expect(pauses).toHaveLength(CLEANUP_RETRIES)
         expect(pauses.slice(1)).toEqual(pauses.slice(0, -1).map((pause) => pause * 2))
       }
-      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
-      expect(emitted.slice(-3)).toEqual(['lock.error', 'lock.error', 'lock.released'])
+      expect(emittedTypes(path).slice(-3)).toEqual(['lock.error', 'lock.error', 'lock.released'])
       expect(path.state.lock.value).toBe('idle')
     })
 
@@ -347,8 +346,7 @@ describe('lock machine, model-based', () => {
         tail[0]?.state.lock.matches({ session: { lock: { pending: { acquiring: 'cancelled' } } } }),
       ).toBe(true)
       expect(tail[0]?.state.emitted.map((event) => event.type)).toEqual(['lock.error'])
-      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
-      expect(emitted).not.toContain('lock.acquired')
+      expect(emittedTypes(path)).not.toContain('lock.acquired')
       expect(fakes.acquireKey.calls).toHaveLength(1)
       expect(fakes.acquireKey.last().signal.aborted).toBe(false)
       expect(fakes.releaseKey.inputs()).toEqual([{ key: 'k', session: CREATED_SESSION, value: null }])
@@ -368,8 +366,7 @@ describe('lock machine, model-based', () => {
       expect(fakes.acquireKey.calls).toHaveLength(2)
       expect(fakes.releaseKey.calls).toHaveLength(0)
       expect(fakes.destroySession.calls).toHaveLength(0)
-      const emitted = path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
-      expect(emitted).toEqual(['lock.acquired'])
+      expect(emittedTypes(path)).toEqual(['lock.acquired'])
       expect(path.state.lock.hasTag('held')).toBe(true)
     })
 

@@ -27,6 +27,7 @@ import { LOCK_FLAG_VALUE } from '../../machines/flags.js'
 import { lockMachine } from '../../machines/lock.machine.js'
 import type { LockOptions } from '../../machines/lock.options.js'
 import type { LockCommand, LockNotification } from '../../machines/lock.types.js'
+import type { Duration } from '../../src/consul/duration.js'
 import type { KVPair } from '../../src/consul/types.js'
 
 /** Awaits one macrotask, so promise actors that were answered have reported to the machine. */
@@ -260,6 +261,8 @@ export interface LockHarness {
   matches(path: string): boolean
   /** The emitted notifications of one type. */
   notified<T extends LockNotification['type']>(type: T): Extract<LockNotification, { type: T }>[]
+  /** The type of every emitted notification, oldest first. */
+  notifiedTypes(): LockNotification['type'][]
   /** Sends a command, then awaits a macrotask. */
   send(command: LockCommand): Promise<void>
   /** Advances the simulated clock by `ms` (see `advanceClock`). */
@@ -285,6 +288,7 @@ export function startLock(input: LockOptions, fakes: LockFakes = createLockFakes
     matches: (path) => actor.getSnapshot().matches(statePath(path) as never),
     notified: <T extends LockNotification['type']>(type: T) =>
       notifications.filter((event): event is Extract<LockNotification, { type: T }> => event.type === type),
+    notifiedTypes: () => notifications.map((event) => event.type),
     async send(command) {
       actor.send(command)
       await flush()
@@ -318,26 +322,67 @@ export async function fail<TInput, TOutput>(fake: FakeActor<TInput, TOutput>, er
   await flush()
 }
 
-/** What `driveToHeld` answers; every field has a default. */
-export interface HeldScenario {
+/** What `driveToWaiting` sends and answers; every field has a default. */
+export interface WaitingScenario {
   session?: string
-  /** How long the create took (it shortens the first lease). */
+  /** How long the create took (it shortens the first lease and a tryOnce budget). */
   createElapsedMs?: number
+  /** The `tryOnce` of the ACQUIRE. */
+  tryOnce?: boolean
+  /** The `wait` of the ACQUIRE. */
+  wait?: Duration
+}
+
+/**
+ * From `idle`: sends `ACQUIRE` (with the scenario's `tryOnce` and `wait`) and answers the session
+ * create (unless the lock uses the caller's session). Ends in `waiting`, its first read pending.
+ */
+export async function driveToWaiting(h: LockHarness, scenario: WaitingScenario = {}): Promise<void> {
+  const { session = 'sess-1', createElapsedMs = 0, tryOnce, wait } = scenario
+  await h.send({
+    type: 'ACQUIRE',
+    ...(tryOnce === undefined ? {} : { tryOnce }),
+    ...(wait === undefined ? {} : { wait }),
+  })
+  if (h.snapshot().context.settings.session === null) {
+    await answer(h.fakes.createSession, { id: session, elapsedMs: createElapsedMs })
+  }
+  if (!h.matches('session.lock.pending.waiting')) throw new Error('driveToWaiting: the lock is not waiting')
+}
+
+/** What `driveToHeld` answers; every field has a default. */
+export interface HeldScenario extends WaitingScenario {
   lockIndex?: bigint
   modifyIndex?: bigint
 }
 
-/**
- * From `idle`: sends `ACQUIRE`, answers the session create (unless the lock uses the caller's
- * session), reads the key as absent and lets the acquire succeed. Ends in `held`.
- */
-export async function driveToHeld(h: LockHarness, scenario: HeldScenario = {}): Promise<void> {
-  const { session = 'sess-1', createElapsedMs = 0, lockIndex = 1n, modifyIndex = 10n } = scenario
-  await h.send({ type: 'ACQUIRE' })
-  if (h.snapshot().context.settings.session === null) {
-    await answer(h.fakes.createSession, { id: session, elapsedMs: createElapsedMs })
-  }
+/** From `idle`: as `driveToWaiting`, then reads the key as absent. Ends with the acquire in flight. */
+export async function driveToAcquiring(h: LockHarness, scenario: WaitingScenario = {}): Promise<void> {
+  await driveToWaiting(h, scenario)
   await answer(h.fakes.readKey, { pair: null, index: 5n })
+  if (!h.matches('session.lock.pending.acquiring.inFlight')) {
+    throw new Error('driveToAcquiring: no acquire in flight')
+  }
+}
+
+/** From `idle`: as `driveToAcquiring`, then lets the acquire succeed. Ends in `held`. */
+export async function driveToHeld(h: LockHarness, scenario: HeldScenario = {}): Promise<void> {
+  const { lockIndex = 1n, modifyIndex = 10n } = scenario
+  await driveToAcquiring(h, scenario)
   await answer(h.fakes.acquireKey, { acquired: true, lockIndex, modifyIndex })
   if (!h.snapshot().hasTag('held')) throw new Error('driveToHeld: the lock is not held')
+}
+
+/**
+ * Answers what is left of a cleanup (`releasing` or `abandoning`): the key release (with
+ * `released`) if the lock is at it, then the session destroy if the lock is at it. Throws unless
+ * the lock ends idle. It does not say which calls were made: a test that cares checks the fakes.
+ */
+export async function finishCleanup(h: LockHarness, released = true): Promise<void> {
+  const at = (step: string) => h.matches(`releasing.${step}`) || h.matches(`abandoning.${step}`)
+  if (at('releasingKey')) await answer(h.fakes.releaseKey, released)
+  if (at('destroyingSession')) await answer(h.fakes.destroySession, undefined)
+  if (!h.matches('idle')) {
+    throw new Error(`finishCleanup: the lock is not idle but in ${JSON.stringify(h.snapshot().value)}`)
+  }
 }

@@ -8,7 +8,8 @@ import { getStateNodes } from 'xstate/graph'
 import { LOCK_FLAG_VALUE } from '../../../machines/flags.js'
 import { lockMachine } from '../../../machines/lock.machine.js'
 import type { KVPair } from '../../../src/consul/types.js'
-import { ConsulError, ConsulTransportError } from '../../../src/errors.js'
+import { ConsulTransportError } from '../../../src/errors.js'
+import { permissionDenied, sessionRejection } from '../../support/consul-errors.js'
 
 /** An event of the model: a command, an actor's done/error event, or a delayed event. */
 export interface ModelEvent extends EventObject {
@@ -82,11 +83,7 @@ function errorsOf(actor: string): ModelEvent[] {
       'connection reset',
       new ConsulTransportError({ method: 'GET', path: `/${actor}`, cause: new Error('ECONNRESET') }),
     ),
-    failed(
-      actor,
-      '403',
-      new ConsulError({ status: 403, body: 'Permission denied', method: 'GET', path: `/${actor}` }),
-    ),
+    failed(actor, '403', permissionDenied('GET', `/${actor}`)),
   ]
 }
 
@@ -135,11 +132,7 @@ export function eventVariants(session: string): Record<string, readonly ModelEve
     'xstate.error.actor.acquireKey': [
       ...errorsOf('acquireKey'),
       // Consul refused the session itself (gone on the server): a session rejection.
-      failed(
-        'acquireKey',
-        'invalid session',
-        new ConsulError({ status: 409, body: 'invalid session', method: 'PUT', path: '/v1/txn' }),
-      ),
+      failed('acquireKey', 'invalid session', sessionRejection()),
     ],
   }
 }

@@ -7,21 +7,27 @@
 import { describe, expect, it } from 'vitest'
 import { CLEANUP_RETRIES, cleanupRetryMs } from '../../../machines/lock.timing.js'
 import { ConsulError, ConsulTransportError } from '../../../src/errors.js'
-import { answer, driveToHeld, fail, type LockHarness, startLock } from '../../support/lock-harness.js'
+import { noClusterLeader, permissionDenied } from '../../support/consul-errors.js'
+import {
+  answer,
+  driveToHeld,
+  type FakeActor,
+  fail,
+  type LockHarness,
+  startLock,
+} from '../../support/lock-harness.js'
 
 const KEY = 'service/leader'
 
 /** Longer than any cleanup pause: lets a pending retry fire, whatever its length. */
 const PAST_ANY_PAUSE = 10_000
 
-const leaderLost = () =>
-  new ConsulError({ status: 500, body: 'No cluster leader', method: 'PUT', path: `/v1/kv/${KEY}` })
+const leaderLost = () => noClusterLeader('PUT', `/v1/kv/${KEY}`)
 const throttled = () =>
   new ConsulError({ status: 429, body: 'rate limit exceeded', method: 'PUT', path: '/v1/session/destroy/x' })
 const connectionReset = () =>
   new ConsulTransportError({ method: 'PUT', path: `/v1/kv/${KEY}`, cause: new Error('ECONNRESET') })
-const denied = () =>
-  new ConsulError({ status: 403, body: 'Permission denied', method: 'PUT', path: `/v1/kv/${KEY}` })
+const denied = () => permissionDenied('PUT', `/v1/kv/${KEY}`)
 
 /** A held lock (own session `sess-1`), sent RELEASE: ends in `releasing.releasingKey`. */
 async function releasing(options: { session?: string } = {}): Promise<LockHarness> {
@@ -29,6 +35,28 @@ async function releasing(options: { session?: string } = {}): Promise<LockHarnes
   await driveToHeld(h, { session: 'sess-1' })
   await h.send({ type: 'RELEASE' })
   return h
+}
+
+/**
+ * Fails the pending call of `fake` and each of its CLEANUP_RETRIES retries with a new `error()`,
+ * waiting out the pause before each retry; `beforeEach(attempt)` checks the lock before every
+ * failure. Returns the errors, oldest first.
+ */
+async function failEveryAttempt<TInput, TOutput>(
+  h: LockHarness,
+  fake: FakeActor<TInput, TOutput>,
+  error: () => Error,
+  beforeEach: (attempt: number) => void = () => {},
+): Promise<Error[]> {
+  const errors: Error[] = []
+  for (let attempt = 0; attempt <= CLEANUP_RETRIES; attempt++) {
+    beforeEach(attempt)
+    const failure = error()
+    errors.push(failure)
+    await fail(fake, failure)
+    if (attempt < CLEANUP_RETRIES) await h.advance(PAST_ANY_PAUSE)
+  }
+  return errors
 }
 
 describe('lock machine: a failed key release', () => {
@@ -66,18 +94,15 @@ describe('lock machine: a failed key release', () => {
     expect(h.matches('releasing.destroyingSession')).toBe(true)
     await answer(h.fakes.destroySession, undefined)
     expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.released'])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.released'])
   })
 
   it('after three failed retries: lock.error with the last failure, then its session is destroyed', async () => {
     const h = await releasing()
-    const errors = Array.from({ length: CLEANUP_RETRIES + 1 }, leaderLost)
-    for (const [attempt, error] of errors.entries()) {
+    const errors = await failEveryAttempt(h, h.fakes.releaseKey, leaderLost, (attempt) => {
       expect(h.matches('releasing.releasingKey')).toBe(true)
       expect(h.notified('lock.error'), `reported before retry ${attempt}`).toEqual([])
-      await fail(h.fakes.releaseKey, error)
-      if (attempt < CLEANUP_RETRIES) await h.advance(PAST_ANY_PAUSE)
-    }
+    })
     expect(CLEANUP_RETRIES).toBe(3)
     expect(h.fakes.releaseKey.calls).toHaveLength(4)
     expect(h.notified('lock.error')).toEqual([{ type: 'lock.error', key: KEY, error: errors[3] }])
@@ -85,11 +110,7 @@ describe('lock machine: a failed key release', () => {
     expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
     await answer(h.fakes.destroySession, undefined)
     expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual([
-      'lock.acquired',
-      'lock.error',
-      'lock.released',
-    ])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.error', 'lock.released'])
     expect(h.fakes.releaseKey.calls).toHaveLength(4)
   })
 
@@ -118,17 +139,10 @@ describe('lock machine: a failed key release', () => {
 
   it("with the caller's session: retried, then lock.error and idle; the session is never destroyed", async () => {
     const h = await releasing({ session: 'caller-sess' })
-    for (let attempt = 0; attempt <= CLEANUP_RETRIES; attempt++) {
-      await fail(h.fakes.releaseKey, connectionReset())
-      if (attempt < CLEANUP_RETRIES) await h.advance(PAST_ANY_PAUSE)
-    }
+    await failEveryAttempt(h, h.fakes.releaseKey, connectionReset)
     expect(h.fakes.releaseKey.calls).toHaveLength(4)
     expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual([
-      'lock.acquired',
-      'lock.error',
-      'lock.released',
-    ])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.error', 'lock.released'])
     expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 })
@@ -174,20 +188,13 @@ describe('lock machine: a failed session destroy', () => {
   it('after three failed retries: lock.error with the last failure, then idle and lock.released', async () => {
     const h = await releasing()
     await answer(h.fakes.releaseKey, true)
-    const errors = Array.from({ length: CLEANUP_RETRIES + 1 }, connectionReset)
-    for (const [attempt, error] of errors.entries()) {
-      expect(h.notified('lock.error')).toEqual([])
-      await fail(h.fakes.destroySession, error)
-      if (attempt < CLEANUP_RETRIES) await h.advance(PAST_ANY_PAUSE)
-    }
+    const errors = await failEveryAttempt(h, h.fakes.destroySession, connectionReset, (attempt) => {
+      expect(h.notified('lock.error'), `reported before retry ${attempt}`).toEqual([])
+    })
     expect(h.fakes.destroySession.calls).toHaveLength(4)
     expect(h.matches('idle')).toBe(true)
     expect(h.notified('lock.error')).toEqual([{ type: 'lock.error', key: KEY, error: errors[3] }])
-    expect(h.notifications.map((event) => event.type)).toEqual([
-      'lock.acquired',
-      'lock.error',
-      'lock.released',
-    ])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.error', 'lock.released'])
     await h.advance(PAST_ANY_PAUSE)
     expect(h.fakes.destroySession.calls).toHaveLength(4)
   })
@@ -195,12 +202,7 @@ describe('lock machine: a failed session destroy', () => {
   it('is not retried when the error is not retryable', async () => {
     const h = await releasing()
     await answer(h.fakes.releaseKey, true)
-    const error = new ConsulError({
-      status: 403,
-      body: 'Permission denied',
-      method: 'PUT',
-      path: '/v1/session',
-    })
+    const error = permissionDenied('PUT', '/v1/session/destroy/sess-1')
     await fail(h.fakes.destroySession, error)
     expect(h.matches('idle')).toBe(true)
     expect(h.notified('lock.error')).toEqual([{ type: 'lock.error', key: KEY, error }])
@@ -226,7 +228,7 @@ describe('lock machine: cleanup retries after a loss (abandoning)', () => {
     expect(h.matches('idle')).toBe(true)
     expect(h.fakes.releaseKey.calls).toHaveLength(2)
     expect(h.fakes.destroySession.calls).toHaveLength(2)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.lost'])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.lost'])
   })
 
   it('a session created after CANCEL: its destroy is retried, then reported', async () => {
@@ -234,13 +236,10 @@ describe('lock machine: cleanup retries after a loss (abandoning)', () => {
     await h.send({ type: 'ACQUIRE' })
     await h.send({ type: 'CANCEL' })
     await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
-    for (let attempt = 0; attempt <= CLEANUP_RETRIES; attempt++) {
-      await fail(h.fakes.destroySession, leaderLost())
-      if (attempt < CLEANUP_RETRIES) await h.advance(PAST_ANY_PAUSE)
-    }
+    await failEveryAttempt(h, h.fakes.destroySession, leaderLost)
     expect(h.fakes.destroySession.inputs()).toEqual(Array(4).fill({ session: 'late-sess' }))
     expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.error'])
+    expect(h.notifiedTypes()).toEqual(['lock.error'])
   })
 
   it('an ACQUIRE during a retry pause waits for idle', async () => {

@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { SEMAPHORE_FLAG_VALUE } from '../../../machines/flags.js'
-import { ConsulError, LockConflictError, LockInUseError } from '../../../src/errors.js'
+import { LockConflictError, LockInUseError } from '../../../src/errors.js'
+import { permissionDenied } from '../../support/consul-errors.js'
 import { answer, driveToHeld, fail, kvPair, type LockHarness, startLock } from '../../support/lock-harness.js'
 
 const KEY = 'service/leader'
@@ -74,12 +75,7 @@ describe('lock machine: DESTROY', () => {
 
   it('a failed read: lock.error with that error', async () => {
     const h = await destroying()
-    const error = new ConsulError({
-      status: 403,
-      body: 'Permission denied',
-      method: 'GET',
-      path: `/v1/kv/${KEY}`,
-    })
+    const error = permissionDenied('GET', `/v1/kv/${KEY}`)
     await fail(h.fakes.readKey, error)
     expect(h.matches('idle')).toBe(true)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
@@ -106,6 +102,6 @@ describe('lock machine: DESTROY', () => {
     const h = await destroying()
     await answer(h.fakes.readKey, { pair: null, index: 3n })
     await driveToHeld(h)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.destroyed', 'lock.acquired'])
+    expect(h.notifiedTypes()).toEqual(['lock.destroyed', 'lock.acquired'])
   })
 })

@@ -5,14 +5,17 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { LockOptions } from '../../../machines/lock.options.js'
-import { ConsulError, ConsulTransportError } from '../../../src/errors.js'
+import { ConsulTransportError } from '../../../src/errors.js'
+import { noClusterLeader, permissionDenied } from '../../support/consul-errors.js'
 import { answer, driveToHeld, fail, kvPair, type LockHarness, startLock } from '../../support/lock-harness.js'
 
 const KEY = 'service/leader'
 
+/** Once held, CANCEL means RELEASE: every test of a release runs with both commands. */
+const RELEASES = ['RELEASE', 'CANCEL'] as const
+
 const ours = (modifyIndex = 10n) => kvPair({ key: KEY, session: 'sess-1', modifyIndex })
-const retryable = () =>
-  new ConsulError({ status: 500, body: 'No cluster leader', method: 'GET', path: `/v1/kv/${KEY}` })
+const retryable = () => noClusterLeader('GET', `/v1/kv/${KEY}`)
 
 async function held(options: Partial<LockOptions> = {}): Promise<LockHarness> {
   const h = startLock({ key: KEY, value: 'node-a', ...options })
@@ -40,7 +43,7 @@ describe('lock machine: monitoring', () => {
     expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 21n, consistent: true })
     await answer(h.fakes.readKey, { pair: ours(), index: 22n })
     expect(h.fakes.readKey.last().input.index).toBe(22n)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired'])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired'])
   })
 
   it.each([
@@ -54,14 +57,14 @@ describe('lock machine: monitoring', () => {
     expect(h.snapshot().hasTag('held')).toBe(false)
     expect(h.snapshot().hasTag('releasing')).toBe(true)
     await finishAbandoning(h)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.lost'])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.lost'])
     expect(h.snapshot().context).toMatchObject({ session: null, lease: null, ownsSession: false })
   })
 
   it('lost(monitor-failed) at the first failed read with monitorRetries 0', async () => {
     const h = await held()
     await fail(h.fakes.readKey, retryable())
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.lost'])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.lost'])
     expect(h.notified('lock.lost')).toEqual([{ type: 'lock.lost', key: KEY, reason: 'monitor-failed' }])
     await finishAbandoning(h)
   })
@@ -123,51 +126,43 @@ describe('lock machine: monitoring', () => {
 
   it('a non-retryable read error is a loss at once, whatever monitorRetries says', async () => {
     const h = await held({ monitorRetries: 2 })
-    const denied = new ConsulError({
-      status: 403,
-      body: 'Permission denied',
-      method: 'GET',
-      path: '/v1/kv/x',
-    })
-    await fail(h.fakes.readKey, denied)
+    await fail(h.fakes.readKey, permissionDenied('GET', `/v1/kv/${KEY}`))
     expect(h.notified('lock.suspect')).toEqual([])
     expect(h.notified('lock.lost')).toEqual([{ type: 'lock.lost', key: KEY, reason: 'monitor-failed' }])
     await finishAbandoning(h)
   })
 })
 
-describe('lock machine: RELEASE', () => {
-  it('releases the key, then destroys its session, then idle and lock.released', async () => {
-    const h = await held()
-    const monitor = h.fakes.readKey.last()
-    await h.send({ type: 'RELEASE' })
-    expect(monitor.signal.aborted).toBe(true)
-    expect(h.matches('releasing.releasingKey')).toBe(true)
-    expect(h.snapshot().hasTag('releasing')).toBe(true)
-    expect(h.snapshot().hasTag('held')).toBe(false)
-    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
-    expect(h.fakes.destroySession.calls).toHaveLength(0)
-    await answer(h.fakes.releaseKey, true)
-    expect(h.matches('releasing.destroyingSession')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    expect(h.notified('lock.released')).toEqual([])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.released'])
-    expect(h.notified('lock.released')).toEqual([{ type: 'lock.released', key: KEY }])
-    expect(h.snapshot().context).toMatchObject({ session: null, lease: null, ownsSession: false })
-  })
+describe('lock machine: RELEASE (CANCEL means the same once held)', () => {
+  it.each(RELEASES)(
+    '%s releases the key, then destroys its session, then idle and lock.released',
+    async (command) => {
+      const h = await held()
+      const monitor = h.fakes.readKey.last()
+      await h.send({ type: command })
+      expect(monitor.signal.aborted).toBe(true)
+      expect(h.matches('releasing.releasingKey')).toBe(true)
+      expect(h.snapshot().hasTag('releasing')).toBe(true)
+      expect(h.snapshot().hasTag('held')).toBe(false)
+      expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
+      expect(h.fakes.destroySession.calls).toHaveLength(0)
+      await answer(h.fakes.releaseKey, true)
+      expect(h.matches('releasing.destroyingSession')).toBe(true)
+      expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+      expect(h.notified('lock.released')).toEqual([])
+      await answer(h.fakes.destroySession, undefined)
+      expect(h.matches('idle')).toBe(true)
+      expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.released'])
+      expect(h.notified('lock.released')).toEqual([{ type: 'lock.released', key: KEY }])
+      expect(h.snapshot().context).toMatchObject({ session: null, lease: null, ownsSession: false })
+    },
+  )
 
   it('a refused release is reported as lock.error, and the session is destroyed all the same', async () => {
     const h = await held()
     await h.send({ type: 'RELEASE' })
     // Not retryable (retryable failures are retried first: lock.cleanup.test.ts).
-    const error = new ConsulError({
-      status: 403,
-      body: 'Permission denied',
-      method: 'PUT',
-      path: `/v1/kv/${KEY}`,
-    })
+    const error = permissionDenied('PUT', `/v1/kv/${KEY}`)
     await fail(h.fakes.releaseKey, error)
     expect(h.notified('lock.error')).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
@@ -184,16 +179,19 @@ describe('lock machine: RELEASE', () => {
     expect(h.matches('idle')).toBe(true)
   })
 
-  it("with the caller's session: releases the key and never destroys the session", async () => {
-    const h = startLock({ key: KEY, session: 'caller-sess' })
-    await driveToHeld(h)
-    await h.send({ type: 'RELEASE' })
-    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'caller-sess', value: null }])
-    await answer(h.fakes.releaseKey, true)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notified('lock.released')).toEqual([{ type: 'lock.released', key: KEY }])
-    expect(h.fakes.destroySession.calls).toHaveLength(0)
-  })
+  it.each(RELEASES)(
+    "%s with the caller's session: releases the key and never destroys the session",
+    async (command) => {
+      const h = startLock({ key: KEY, session: 'caller-sess' })
+      await driveToHeld(h)
+      await h.send({ type: command })
+      expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'caller-sess', value: null }])
+      await answer(h.fakes.releaseKey, true)
+      expect(h.matches('idle')).toBe(true)
+      expect(h.notified('lock.released')).toEqual([{ type: 'lock.released', key: KEY }])
+      expect(h.fakes.destroySession.calls).toHaveLength(0)
+    },
+  )
 
   it("a failed release with the caller's session: lock.error, then idle", async () => {
     const h = startLock({ key: KEY, session: 'caller-sess' })
@@ -226,45 +224,16 @@ describe('lock machine: RELEASE', () => {
     expect(h.fakes.releaseKey.calls).toHaveLength(1)
     expect(h.notified('lock.released')).toHaveLength(1)
   })
-})
 
-describe('lock machine: CANCEL while held', () => {
-  it('releases it: the key, then the session, then idle and lock.released', async () => {
-    const h = await held()
-    const monitor = h.fakes.readKey.last()
-    await h.send({ type: 'CANCEL' })
-    expect(monitor.signal.aborted).toBe(true)
-    expect(h.matches('releasing.releasingKey')).toBe(true)
-    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
-    expect(h.fakes.destroySession.calls).toHaveLength(0)
-    await answer(h.fakes.releaseKey, true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.released'])
-    expect(h.snapshot().context).toMatchObject({ session: null, lease: null, ownsSession: false })
-  })
-
-  it('also while suspect', async () => {
+  it.each(RELEASES)('%s releases a suspect lock too', async (command) => {
     const h = await held({ monitorRetries: 1 })
     await fail(h.fakes.readKey, retryable())
     expect(h.snapshot().hasTag('suspect')).toBe(true)
-    await h.send({ type: 'CANCEL' })
+    await h.send({ type: command })
     expect(h.matches('releasing.releasingKey')).toBe(true)
     await answer(h.fakes.releaseKey, true)
     await answer(h.fakes.destroySession, undefined)
     expect(h.notified('lock.released')).toHaveLength(1)
-  })
-
-  it("with the caller's session: releases the key, keeps the session", async () => {
-    const h = startLock({ key: KEY, session: 'caller-sess' })
-    await driveToHeld(h)
-    await h.send({ type: 'CANCEL' })
-    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'caller-sess', value: null }])
-    await answer(h.fakes.releaseKey, true)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notified('lock.released')).toEqual([{ type: 'lock.released', key: KEY }])
-    expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 })
 

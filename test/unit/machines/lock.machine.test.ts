@@ -3,7 +3,7 @@
  * during a cleanup, the tags, and what its context and definition must never contain.
  */
 import { describe, expect, it } from 'vitest'
-import { type AnyStateNode, createActor, SimulatedClock, sendTo, setup } from 'xstate'
+import { type Actor, type AnyStateNode, createActor, SimulatedClock, sendTo, setup } from 'xstate'
 import { createLockMachine } from '../../../machines/create-lock-machine.js'
 import { lockMachine } from '../../../machines/lock.machine.js'
 import type { LockNotification } from '../../../machines/lock.types.js'
@@ -12,11 +12,14 @@ import {
   answer,
   collectNotifications,
   createLockFakes,
+  driveToAcquiring,
   driveToHeld,
   fakeLockMachine,
+  finishCleanup,
   flush,
   kvPair,
   type LockFakes,
+  type LockHarness,
   RecordingClock,
   startLock,
 } from '../../support/lock-harness.js'
@@ -46,6 +49,29 @@ function parentMachine(fakes: LockFakes, received: LockNotification[]) {
   })
 }
 
+/**
+ * Sends the parent LOCK and answers the child's session create (as `session`), its read (key
+ * free) and its acquire (at `modifyIndex`): the child ends held.
+ */
+async function lockThroughParent(
+  parent: Actor<ReturnType<typeof parentMachine>>,
+  fakes: LockFakes,
+  session: string,
+  modifyIndex: bigint,
+): Promise<void> {
+  parent.send({ type: 'LOCK' })
+  await flush()
+  await answer(fakes.createSession, { id: session, elapsedMs: 0 })
+  await answer(fakes.readKey, { pair: null, index: modifyIndex - 1n })
+  await answer(fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex })
+}
+
+/** From idle: held (own session `sess-1`), then the monitor finds the key gone: `abandoning`. */
+async function heldThenLost(h: LockHarness): Promise<void> {
+  await driveToHeld(h)
+  await answer(h.fakes.readKey, { pair: null, index: 20n })
+}
+
 describe('lock machine embedded in a parent machine', () => {
   it('sends its parent lock.acquired, lock.lost and lock.released, with the clock inherited', async () => {
     const fakes = createLockFakes()
@@ -56,11 +82,7 @@ describe('lock machine embedded in a parent machine', () => {
     parent.subscribe({ error: (error) => errors.push(error) })
     parent.start()
 
-    parent.send({ type: 'LOCK' })
-    await flush()
-    await answer(fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await answer(fakes.readKey, { pair: null, index: 5n })
-    await answer(fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 6n })
+    await lockThroughParent(parent, fakes, 'sess-1', 6n)
     expect(received).toEqual([
       { type: 'lock.acquired', key: KEY, session: 'sess-1', lockIndex: 1n, modifyIndex: 6n },
     ])
@@ -76,11 +98,7 @@ describe('lock machine embedded in a parent machine', () => {
     await answer(fakes.releaseKey, false)
     await answer(fakes.destroySession, undefined)
 
-    parent.send({ type: 'LOCK' })
-    await flush()
-    await answer(fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
-    await answer(fakes.readKey, { pair: null, index: 10n })
-    await answer(fakes.acquireKey, { acquired: true, lockIndex: 2n, modifyIndex: 11n })
+    await lockThroughParent(parent, fakes, 'sess-2', 11n)
     parent.send({ type: 'UNLOCK' })
     await flush()
     await answer(fakes.releaseKey, true)
@@ -103,11 +121,7 @@ describe('lock machine embedded in a parent machine', () => {
     if (child === undefined) throw new Error('the lock child was not started')
     const seen: string[] = []
     child.on('*', (event: LockNotification) => seen.push(event.type))
-    parent.send({ type: 'LOCK' })
-    await flush()
-    await answer(fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await answer(fakes.readKey, { pair: null, index: 5n })
-    await answer(fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 6n })
+    await lockThroughParent(parent, fakes, 'sess-1', 6n)
     expect(seen).toEqual(['lock.acquired'])
     parent.stop()
   })
@@ -139,11 +153,9 @@ describe('lock machine embedded in a parent machine', () => {
 describe('lock machine standalone', () => {
   it('runs a whole cycle without a parent and without errors', async () => {
     const h = startLock({ key: KEY })
-    await driveToHeld(h)
-    await answer(h.fakes.readKey, { pair: null, index: 20n })
-    await answer(h.fakes.releaseKey, false)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired', 'lock.lost'])
+    await heldThenLost(h)
+    await finishCleanup(h, false)
+    expect(h.notifiedTypes()).toEqual(['lock.acquired', 'lock.lost'])
     expect(h.errors).toEqual([])
     expect(h.snapshot().status).toBe('active')
     expect(h.matches('idle')).toBe(true)
@@ -172,25 +184,104 @@ describe('lock machine standalone', () => {
   })
 })
 
+/** A cleanup an ACQUIRE can arrive during. */
+interface Cleanup {
+  cleanup: string
+  /** From idle into the cleanup. */
+  start(h: LockHarness): Promise<void>
+  /** Answers what is left of the cleanup. */
+  finish(h: LockHarness): Promise<void>
+  /** The notifications of the whole run, oldest first. */
+  emitted: string[]
+}
+
+const CLEANUPS: Cleanup[] = [
+  {
+    cleanup: 'a release',
+    async start(h) {
+      await driveToHeld(h)
+      await h.send({ type: 'RELEASE' })
+    },
+    async finish(h) {
+      await answer(h.fakes.releaseKey, true)
+      await answer(h.fakes.destroySession, undefined)
+    },
+    emitted: ['lock.acquired', 'lock.released'],
+  },
+  {
+    cleanup: 'the cleanup after a loss',
+    start: heldThenLost,
+    async finish(h) {
+      await answer(h.fakes.releaseKey, false)
+      await answer(h.fakes.destroySession, undefined)
+    },
+    emitted: ['lock.acquired', 'lock.lost'],
+  },
+  {
+    cleanup: 'a destroy',
+    start: (h) => h.send({ type: 'DESTROY' }),
+    finish: (h) => answer(h.fakes.readKey, { pair: null, index: 3n }),
+    emitted: ['lock.destroyed'],
+  },
+  {
+    cleanup: 'the destroy of a session created after CANCEL',
+    async start(h) {
+      await h.send({ type: 'ACQUIRE' })
+      await h.send({ type: 'CANCEL' })
+    },
+    async finish(h) {
+      await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
+      await answer(h.fakes.destroySession, undefined)
+    },
+    emitted: [],
+  },
+  {
+    cleanup: 'the cleanup of an acquire answered after CANCEL',
+    async start(h) {
+      await driveToAcquiring(h)
+      await h.send({ type: 'CANCEL' })
+    },
+    async finish(h) {
+      await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 6n })
+      await answer(h.fakes.releaseKey, true)
+      await answer(h.fakes.destroySession, undefined)
+    },
+    emitted: [],
+  },
+]
+
 describe('lock machine: an ACQUIRE during a cleanup', () => {
-  it('starts once the release is done', async () => {
-    const h = startLock({ key: KEY })
-    await driveToHeld(h)
-    await h.send({ type: 'RELEASE' })
-    await h.send({ type: 'ACQUIRE' })
-    expect(h.snapshot().hasTag('releasing')).toBe(true)
-    expect(h.fakes.createSession.calls).toHaveLength(1)
-    await answer(h.fakes.releaseKey, true)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.notified('lock.released')).toHaveLength(1)
-    expect(h.matches('creatingSession')).toBe(true)
-    expect(h.fakes.createSession.calls).toHaveLength(2)
-  })
+  for (const { cleanup, start, finish, emitted } of CLEANUPS) {
+    it(`during ${cleanup}: waits, and starts once it is done`, async () => {
+      const h = startLock({ key: KEY })
+      await start(h)
+      const cleaning = h.snapshot().value
+      const creates = h.fakes.createSession.calls.length
+      await h.send({ type: 'ACQUIRE' })
+      expect(h.snapshot().value).toEqual(cleaning)
+      expect(h.fakes.createSession.calls).toHaveLength(creates)
+      await finish(h)
+      expect(h.notifiedTypes()).toEqual(emitted)
+      expect(h.matches('creatingSession.requested')).toBe(true)
+      expect(h.fakes.createSession.calls).toHaveLength(creates + 1)
+    })
+
+    it(`during ${cleanup}: dropped by a CANCEL before it ends`, async () => {
+      const h = startLock({ key: KEY })
+      await start(h)
+      const creates = h.fakes.createSession.calls.length
+      await h.send({ type: 'ACQUIRE' })
+      await h.send({ type: 'CANCEL' })
+      await finish(h)
+      expect(h.notifiedTypes()).toEqual(emitted)
+      expect(h.matches('idle')).toBe(true)
+      expect(h.fakes.createSession.calls).toHaveLength(creates)
+    })
+  }
 
   it('keeps its tryOnce and wait when it starts after a loss', async () => {
     const h = startLock({ key: KEY })
-    await driveToHeld(h)
-    await answer(h.fakes.readKey, { pair: null, index: 20n })
+    await heldThenLost(h)
     await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
     await answer(h.fakes.releaseKey, false)
     await answer(h.fakes.destroySession, undefined)
@@ -198,78 +289,6 @@ describe('lock machine: an ACQUIRE during a cleanup', () => {
     await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
     await h.advance(1_000)
     expect(h.notified('lock.timeout')).toHaveLength(1)
-  })
-
-  it('starts once a destroy is done', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'DESTROY' })
-    await h.send({ type: 'ACQUIRE' })
-    expect(h.fakes.createSession.calls).toHaveLength(0)
-    await answer(h.fakes.readKey, { pair: null, index: 3n })
-    expect(h.notifications).toEqual([{ type: 'lock.destroyed', key: KEY }])
-    expect(h.matches('creatingSession')).toBe(true)
-  })
-
-  it('starts once a session created after CANCEL is destroyed', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'CANCEL' })
-    await h.send({ type: 'ACQUIRE' })
-    expect(h.fakes.createSession.calls).toHaveLength(1)
-    await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('creatingSession.requested')).toBe(true)
-    expect(h.fakes.createSession.calls).toHaveLength(2)
-  })
-
-  it('starts once an acquire answered after CANCEL is cleaned up', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await answer(h.fakes.readKey, { pair: null, index: 5n })
-    await h.send({ type: 'CANCEL' })
-    await h.send({ type: 'ACQUIRE' })
-    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 6n })
-    await answer(h.fakes.releaseKey, true)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('creatingSession.requested')).toBe(true)
-    expect(h.fakes.createSession.calls).toHaveLength(2)
-    expect(h.notified('lock.acquired')).toEqual([])
-  })
-
-  it('is dropped by a CANCEL before a release ends', async () => {
-    const h = startLock({ key: KEY })
-    await driveToHeld(h)
-    await h.send({ type: 'RELEASE' })
-    await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'CANCEL' })
-    await answer(h.fakes.releaseKey, true)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.fakes.createSession.calls).toHaveLength(1)
-  })
-
-  it('is dropped by a CANCEL before the cleanup after a loss ends', async () => {
-    const h = startLock({ key: KEY })
-    await driveToHeld(h)
-    await answer(h.fakes.readKey, { pair: null, index: 20n })
-    await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'CANCEL' })
-    await answer(h.fakes.releaseKey, false)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.fakes.createSession.calls).toHaveLength(1)
-  })
-
-  it('is dropped by a CANCEL before a destroy ends', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'DESTROY' })
-    await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'CANCEL' })
-    await answer(h.fakes.readKey, { pair: null, index: 3n })
-    expect(h.matches('idle')).toBe(true)
-    expect(h.fakes.createSession.calls).toHaveLength(0)
   })
 })
 

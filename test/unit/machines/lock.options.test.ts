@@ -102,19 +102,12 @@ describe('resolveLockOptions sessionOptions', () => {
     }
     const settings = resolveLockOptions({
       key: 'k',
-      sessionOptions,
+      sessionOptions: { ...sessionOptions },
       sessionName: 'ignored',
       sessionTTL: '99s',
       lockDelay: 0,
     })
-    expect(settings.sessionOptions).toEqual({
-      name: 'custom',
-      ttl: '30s',
-      behavior: 'delete',
-      lockDelay: '5s',
-      nodeChecks: [],
-      serviceChecks: [{ id: 'svc' }],
-    })
+    expect(settings.sessionOptions).toEqual(sessionOptions)
     expect(settings.sessionTTLMs).toBe(30_000)
   })
 

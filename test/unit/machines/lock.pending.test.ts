@@ -1,37 +1,87 @@
 /**
  * The lock machine from `idle` to `held`: session creation, the waiting loop, acquiring,
- * the lock-delay backoff, CANCEL and the tryOnce budget.
+ * the lock-delay backoff, CANCEL (and RELEASE, which means CANCEL before `held`) and the tryOnce
+ * budget.
  */
 import { describe, expect, it } from 'vitest'
 import { SEMAPHORE_FLAG_VALUE } from '../../../machines/flags.js'
-import { ConsulError, InvalidOptionError, LockConflictError } from '../../../src/errors.js'
-import { answer, fail, kvPair, type LockHarness, startLock } from '../../support/lock-harness.js'
+import { InvalidOptionError, LockConflictError } from '../../../src/errors.js'
+import { permissionDenied, rpcError, sessionRejection } from '../../support/consul-errors.js'
+import {
+  answer,
+  driveToAcquiring,
+  driveToWaiting,
+  fail,
+  finishCleanup,
+  kvPair,
+  type LockHarness,
+  startLock,
+  type WaitingScenario,
+} from '../../support/lock-harness.js'
 
 const KEY = 'service/leader'
 
-/** ACQUIRE with the lock's own session, created as `sess-1`: ends in `waiting`. */
-async function waitingWithOwnSession(h: LockHarness): Promise<void> {
-  await h.send({ type: 'ACQUIRE' })
-  await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-}
+const serverError = () => rpcError('GET', `/v1/kv/${KEY}`)
+
+/**
+ * Before `held`, RELEASE means CANCEL (the chart turns one into the other): every test of a
+ * cancel runs with both commands.
+ */
+const CANCELS = ['CANCEL', 'RELEASE'] as const
+type Cancel = (typeof CANCELS)[number]
 
 /** From `waiting`: the key reads absent, so the lock tries to acquire it. */
 async function readFree(h: LockHarness, index = 5n): Promise<void> {
   await answer(h.fakes.readKey, { pair: null, index })
 }
 
-/**
- * Answers the cleanup after a cancelled or failed attempt: a key release (sent when the key may
- * be ours; whether it is sent for an attempt that was not acquired is the chart's choice), then
- * the session destroy.
- */
-async function finishCleanup(h: LockHarness): Promise<void> {
-  if (h.matches('abandoning.releasingKey')) await answer(h.fakes.releaseKey, false)
-  if (h.matches('abandoning.destroyingSession')) await answer(h.fakes.destroySession, undefined)
+/** From `waiting`: another session holds the key, so the lock blocks on `index`. */
+async function readHeldByOther(h: LockHarness, index: bigint): Promise<void> {
+  await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index })
 }
 
-const serverError = () =>
-  new ConsulError({ status: 500, body: 'rpc error', method: 'GET', path: `/v1/kv/${KEY}` })
+/**
+ * From `idle`: ACQUIRE with its own session `sess-1` (and `scenario`), the key read free, then
+ * `command` while the acquire is in flight. Returns that acquire call.
+ */
+async function cancelInFlight(h: LockHarness, command: Cancel, scenario: WaitingScenario = {}) {
+  await driveToAcquiring(h, scenario)
+  const acquire = h.fakes.acquireKey.last()
+  await h.send({ type: command })
+  return acquire
+}
+
+/** The answers to an acquire that leave nothing acquired. */
+const UNACQUIRED = [
+  [
+    'not acquired',
+    (h: LockHarness) => answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 9n }),
+  ],
+  ['failed', (h: LockHarness) => fail(h.fakes.acquireKey, serverError())],
+] as const
+
+/**
+ * From a cleanup at its session destroy: the one session destroyed is `session`; answers it,
+ * and the lock is idle.
+ */
+async function expectSessionDestroyed(h: LockHarness, session = 'sess-1'): Promise<void> {
+  expect(h.matches('abandoning.destroyingSession')).toBe(true)
+  expect(h.fakes.destroySession.inputs()).toEqual([{ session }])
+  await answer(h.fakes.destroySession, undefined)
+  expect(h.matches('idle')).toBe(true)
+}
+
+/**
+ * From an acquire in flight that was given up (lock value `node-a`, own session `sess-1`): the
+ * acquire answers acquired all the same, so the key is released, then the session destroyed.
+ */
+async function expectAcquiredAnywayGivenBack(h: LockHarness): Promise<void> {
+  await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
+  expect(h.matches('abandoning.releasingKey')).toBe(true)
+  expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
+  await answer(h.fakes.releaseKey, true)
+  await expectSessionDestroyed(h)
+}
 
 describe('lock machine: ACQUIRE', () => {
   it('starts idle', () => {
@@ -79,7 +129,7 @@ describe('lock machine: ACQUIRE', () => {
 
   it('blocks with the configured lockWaitTime', async () => {
     const h = startLock({ key: KEY, lockWaitTime: '30s' })
-    await waitingWithOwnSession(h)
+    await driveToWaiting(h)
     expect(h.fakes.readKey.last().input.waitMs).toBe(30_000)
   })
 
@@ -111,43 +161,39 @@ describe('lock machine: creatingSession', () => {
   it('reports a failed create as lock.error and goes back to idle', async () => {
     const h = startLock({ key: KEY })
     await h.send({ type: 'ACQUIRE' })
-    const error = new ConsulError({
-      status: 403,
-      body: 'Permission denied',
-      method: 'PUT',
-      path: '/v1/session/create',
-    })
+    const error = permissionDenied('PUT', '/v1/session/create')
     await fail(h.fakes.createSession, error)
     expect(h.matches('idle')).toBe(true)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 
-  it('CANCEL does not abort the create; the late session is destroyed and nothing is acquired', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'CANCEL' })
-    expect(h.matches('creatingSession.cancelled')).toBe(true)
-    expect([...h.snapshot().tags]).toEqual(['releasing'])
-    expect(h.fakes.createSession.last().signal.aborted).toBe(false)
-    await h.send({ type: 'CANCEL' })
-    expect(h.matches('creatingSession.cancelled')).toBe(true)
-    await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.snapshot().hasTag('releasing')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'late-sess' }])
-    expect(h.fakes.readKey.calls).toHaveLength(0)
-    expect(h.fakes.releaseKey.calls).toHaveLength(0)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-    expect(h.snapshot().context.session).toBeNull()
-  })
+  it.each(CANCELS)(
+    '%s does not abort the create; the late session is destroyed and nothing is acquired',
+    async (command) => {
+      const h = startLock({ key: KEY })
+      await h.send({ type: 'ACQUIRE' })
+      const create = h.fakes.createSession.last()
+      await h.send({ type: command })
+      expect(h.matches('creatingSession.cancelled')).toBe(true)
+      expect([...h.snapshot().tags]).toEqual(['releasing'])
+      expect(create.signal.aborted).toBe(false)
+      await h.send({ type: command })
+      expect(h.matches('creatingSession.cancelled')).toBe(true)
+      await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
+      expect(h.snapshot().hasTag('releasing')).toBe(true)
+      expect(h.fakes.readKey.calls).toHaveLength(0)
+      expect(h.fakes.releaseKey.calls).toHaveLength(0)
+      await expectSessionDestroyed(h, 'late-sess')
+      expect(h.notifications).toEqual([])
+      expect(h.snapshot().context.session).toBeNull()
+    },
+  )
 
-  it('CANCEL then a failed create: back to idle, no lock.error', async () => {
+  it.each(CANCELS)('%s then a failed create: back to idle, no lock.error', async (command) => {
     const h = startLock({ key: KEY })
     await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'CANCEL' })
+    await h.send({ type: command })
     await fail(h.fakes.createSession, new Error('connection refused'))
     expect(h.matches('idle')).toBe(true)
     expect(h.notifications).toEqual([])
@@ -158,7 +204,7 @@ describe('lock machine: creatingSession', () => {
 describe('lock machine: waiting', () => {
   it('conflicting flags with its own session: lock.error ELOCKCONFLICT, session destroyed, key untouched', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
+    await driveToWaiting(h)
     await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, flags: SEMAPHORE_FLAG_VALUE }), index: 8n })
     const [notification] = h.notified('lock.error')
     expect(notification?.error).toBeInstanceOf(LockConflictError)
@@ -167,13 +213,10 @@ describe('lock machine: waiting', () => {
       key: KEY,
       flags: SEMAPHORE_FLAG_VALUE,
     })
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
     expect(h.fakes.acquireKey.calls).toHaveLength(0)
     expect(h.fakes.releaseKey.calls).toHaveLength(0)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.error'])
+    await expectSessionDestroyed(h)
+    expect(h.notifiedTypes()).toEqual(['lock.error'])
   })
 
   it("conflicting flags with the caller's session: lock.error, no release, session kept", async () => {
@@ -205,8 +248,8 @@ describe('lock machine: waiting', () => {
 
   it('blocks on the returned index while another session holds the key', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    await driveToWaiting(h)
+    await readHeldByOther(h, 50n)
     expect(h.matches('session.lock.pending.waiting')).toBe(true)
     expect(h.fakes.acquireKey.calls).toHaveLength(0)
     expect(h.fakes.readKey.inputs()).toEqual([
@@ -218,29 +261,28 @@ describe('lock machine: waiting', () => {
 
   it('reads at once when the index goes backwards', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 30n })
+    await driveToWaiting(h)
+    await readHeldByOther(h, 50n)
+    await readHeldByOther(h, 30n)
     expect(h.fakes.readKey.last().input.index).toBe(0n)
     // Then blocks again on what the next answer says.
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 31n })
+    await readHeldByOther(h, 31n)
     expect(h.fakes.readKey.last().input.index).toBe(31n)
   })
 
   it('blocks on index 1, never 0, when a held key is answered with index 0 (no busy loop)', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 0n })
+    await driveToWaiting(h)
+    await readHeldByOther(h, 0n)
     expect(h.fakes.readKey.last().input.index).toBe(1n)
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 1n })
+    await readHeldByOther(h, 1n)
     expect(h.fakes.readKey.last().input.index).toBe(1n)
     expect(h.fakes.readKey.inputs().map((input) => input.index)).toEqual([0n, 1n, 1n])
   })
 
   it('an acquire lost to another session with index 0 blocks on index 1', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
+    await driveToAcquiring(h)
     await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 0n })
     expect(h.matches('session.lock.pending.waiting')).toBe(true)
     expect(h.fakes.readKey.last().input.index).toBe(1n)
@@ -248,8 +290,7 @@ describe('lock machine: waiting', () => {
 
   it('acquires an absent key only if it is still absent (expectedModifyIndex null)', async () => {
     const h = startLock({ key: KEY, value: 'node-a' })
-    await waitingWithOwnSession(h)
-    await readFree(h)
+    await driveToAcquiring(h)
     expect(h.matches('session.lock.pending.acquiring.inFlight')).toBe(true)
     expect(h.snapshot().hasTag('pending')).toBe(true)
     expect(h.fakes.acquireKey.inputs()).toEqual([
@@ -259,21 +300,19 @@ describe('lock machine: waiting', () => {
 
   it('acquires a free existing key only at the ModifyIndex it was read at', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
+    await driveToWaiting(h)
     await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, modifyIndex: 12n }), index: 12n })
     expect(h.fakes.acquireKey.last().input.expectedModifyIndex).toBe(12n)
   })
 
   it('a failed read with its own session: lock.error, session destroyed, idle', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
+    await driveToWaiting(h)
     const error = serverError()
     await fail(h.fakes.readKey, error)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
     expect(h.fakes.releaseKey.calls).toHaveLength(0)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
+    await expectSessionDestroyed(h)
   })
 
   it("a failed read with the caller's session: lock.error, idle, nothing destroyed", async () => {
@@ -285,34 +324,38 @@ describe('lock machine: waiting', () => {
     expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 
-  it('CANCEL while waiting aborts the read and destroys its own session', async () => {
-    const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    const read = h.fakes.readKey.last()
-    await h.send({ type: 'CANCEL' })
-    expect(read.signal.aborted).toBe(true)
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
+  it.each(CANCELS)(
+    '%s while waiting aborts the read and destroys its own session, without a notification',
+    async (command) => {
+      const h = startLock({ key: KEY })
+      await driveToWaiting(h)
+      const read = h.fakes.readKey.last()
+      await h.send({ type: command })
+      expect(read.signal.aborted).toBe(true)
+      expect(h.fakes.releaseKey.calls).toHaveLength(0)
+      await expectSessionDestroyed(h)
+      expect(h.notifications).toEqual([])
+    },
+  )
 
-  it("CANCEL while waiting with the caller's session: straight to idle", async () => {
-    const h = startLock({ key: KEY, session: 'caller-sess' })
-    await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'CANCEL' })
-    expect(h.matches('idle')).toBe(true)
-    expect(h.fakes.destroySession.calls).toHaveLength(0)
-    expect(h.fakes.releaseKey.calls).toHaveLength(0)
-  })
+  it.each(CANCELS)(
+    "%s while waiting with the caller's session: straight to idle, nothing released or destroyed",
+    async (command) => {
+      const h = startLock({ key: KEY, session: 'caller-sess' })
+      await h.send({ type: 'ACQUIRE' })
+      await h.send({ type: command })
+      expect(h.matches('idle')).toBe(true)
+      expect(h.fakes.destroySession.calls).toHaveLength(0)
+      expect(h.fakes.releaseKey.calls).toHaveLength(0)
+      expect(h.notifications).toEqual([])
+    },
+  )
 })
 
 describe('lock machine: acquiring', () => {
   it('acquired: held, with the indexes of the acquiring write, lock.acquired emitted', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
+    await driveToAcquiring(h)
     await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 7n, modifyIndex: 70n })
     const snapshot = h.snapshot()
     expect(snapshot.hasTag('held')).toBe(true)
@@ -331,8 +374,7 @@ describe('lock machine: acquiring', () => {
 
   it('lost to another session: back to waiting, blocking on the index of the diagnosing read', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
+    await driveToAcquiring(h)
     await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 60n })
     expect(h.matches('session.lock.pending.waiting')).toBe(true)
     expect(h.fakes.readKey.last().input).toEqual({ key: KEY, index: 60n, waitMs: 15_000, consistent: false })
@@ -341,9 +383,9 @@ describe('lock machine: acquiring', () => {
 
   it('lock-delay: backs off 50, 100, 200, 400 ms, then retryTime, reading at once after each', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
+    await driveToWaiting(h)
     // Blocking on index 50 before the key turns free, to see the backoff reset it.
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    await readHeldByOther(h, 50n)
     for (const delay of [50, 100, 200, 400, 500, 500]) {
       await readFree(h, 51n)
       await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 51n })
@@ -363,7 +405,7 @@ describe('lock machine: acquiring', () => {
 
   it('caps the lock-delay backoff at retryTime', async () => {
     const h = startLock({ key: KEY, retryTime: '300ms' })
-    await waitingWithOwnSession(h)
+    await driveToWaiting(h)
     for (const delay of [50, 100, 200, 300, 300]) {
       await readFree(h)
       await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 5n })
@@ -376,18 +418,15 @@ describe('lock machine: acquiring', () => {
 
   it('a failed acquire: lock.error, then the key is released and its own session destroyed', async () => {
     const h = startLock({ key: KEY, value: 'node-a' })
-    await waitingWithOwnSession(h)
-    await readFree(h)
+    await driveToAcquiring(h)
     // Not a session rejection (those start over with a new session, see below).
-    const error = new ConsulError({ status: 403, body: 'Permission denied', method: 'PUT', path: '/v1/txn' })
+    const error = permissionDenied('PUT', '/v1/txn')
     await fail(h.fakes.acquireKey, error)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(h.matches('abandoning.releasingKey')).toBe(true)
     expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
     await answer(h.fakes.releaseKey, false)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
+    await expectSessionDestroyed(h)
   })
 
   it("a failed acquire with the caller's session: the key is released, the session kept", async () => {
@@ -402,104 +441,95 @@ describe('lock machine: acquiring', () => {
   })
 })
 
-describe('lock machine: CANCEL during acquiring', () => {
-  it('waits for the answer; acquired anyway: releases the key and destroys the session', async () => {
-    const h = startLock({ key: KEY, value: 'node-a' })
-    await waitingWithOwnSession(h)
-    await readFree(h)
-    const acquire = h.fakes.acquireKey.last()
-    await h.send({ type: 'CANCEL' })
-    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
-    expect([...h.snapshot().tags]).toEqual(['releasing'])
-    expect(acquire.signal.aborted).toBe(false)
-    await h.send({ type: 'CANCEL' })
-    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
-    expect(acquire.signal.aborted).toBe(false)
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
-    expect(h.matches('abandoning.releasingKey')).toBe(true)
-    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
-    await answer(h.fakes.releaseKey, true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
+describe('lock machine: a cancel during acquiring', () => {
+  it.each(CANCELS)(
+    '%s waits for the answer; acquired anyway: releases the key and destroys the session',
+    async (command) => {
+      const h = startLock({ key: KEY, value: 'node-a' })
+      const acquire = await cancelInFlight(h, command)
+      expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+      expect([...h.snapshot().tags]).toEqual(['releasing'])
+      expect(acquire.signal.aborted).toBe(false)
+      await h.send({ type: command })
+      expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+      expect(acquire.signal.aborted).toBe(false)
+      await expectAcquiredAnywayGivenBack(h)
+      expect(h.notifications).toEqual([])
+    },
+  )
 
-  it('waits for the answer; not acquired: cleans up without lock.acquired', async () => {
-    const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
-    await h.send({ type: 'CANCEL' })
-    await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 70n })
-    expect(h.snapshot().hasTag('releasing')).toBe(true)
-    expect(h.fakes.readKey.calls).toHaveLength(1)
-    await finishCleanup(h)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
+  it.each(
+    CANCELS.flatMap((command) => UNACQUIRED.map(([outcome, settle]) => [command, outcome, settle] as const)),
+  )(
+    '%s waits for the answer; %s: cleans up, with neither lock.acquired nor lock.error',
+    async (command, _outcome, settle) => {
+      const h = startLock({ key: KEY })
+      await cancelInFlight(h, command)
+      await settle(h)
+      expect(h.snapshot().hasTag('releasing')).toBe(true)
+      expect(h.fakes.readKey.calls).toHaveLength(1)
+      await finishCleanup(h, false)
+      expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+      expect(h.notifications).toEqual([])
+    },
+  )
 
-  it('waits for the answer; failed: cleans up without lock.error', async () => {
-    const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
-    await h.send({ type: 'CANCEL' })
-    await fail(h.fakes.acquireKey, serverError())
-    await finishCleanup(h)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
+  it.each(CANCELS)(
+    '%s, then the session is gone (404) before the acquire answers: no new attempt',
+    async (command) => {
+      const h = startLock({ key: KEY })
+      await driveToWaiting(h)
+      await h.advance(7_000)
+      await readFree(h)
+      await h.send({ type: command })
+      await h.advance(500)
+      await answer(h.fakes.renewSession, null)
+      // However the machine winds down, it must not start over with a new session.
+      const acquire = h.fakes.acquireKey.last()
+      if (!acquire.settled && !acquire.signal.aborted)
+        await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 6n })
+      await finishCleanup(h, false)
+      expect(h.fakes.createSession.calls).toHaveLength(1)
+      expect(h.matches('idle')).toBe(true)
+      expect(h.notifications).toEqual([])
+    },
+  )
 
-  it('CANCEL, then the session is gone (404) before the acquire answers: no new attempt', async () => {
+  it.each(CANCELS)('%s in backoff destroys its own session at once, and reads no more', async (command) => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await h.advance(7_000)
-    await readFree(h)
-    await h.send({ type: 'CANCEL' })
-    await h.advance(500)
-    await answer(h.fakes.renewSession, null)
-    // However the machine winds down, it must not start over with a new session.
-    const acquire = h.fakes.acquireKey.last()
-    if (!acquire.settled && !acquire.signal.aborted)
-      await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 6n })
-    await finishCleanup(h)
-    expect(h.fakes.createSession.calls).toHaveLength(1)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
-
-  it('CANCEL in backoff destroys its own session at once', async () => {
-    const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
+    await driveToAcquiring(h)
     await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 5n })
-    await h.send({ type: 'CANCEL' })
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    await answer(h.fakes.destroySession, undefined)
+    await h.send({ type: command })
+    await expectSessionDestroyed(h)
     await h.advance(1_000)
     expect(h.matches('idle')).toBe(true)
     expect(h.fakes.readKey.calls).toHaveLength(1)
+    expect(h.notifications).toEqual([])
   })
 })
 
 describe('lock machine: tryOnce budget', () => {
-  it('spent while waiting: lock.timeout, the read aborted, its own session destroyed', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '2s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+  /**
+   * From `waiting` with `remainingMs` of a tryOnce budget left, its own session `sess-1`: the key
+   * is held by another session; nothing happens until the budget is spent, then lock.timeout,
+   * the read is aborted and the session destroyed.
+   */
+  async function expectTimeoutWhileWaiting(h: LockHarness, remainingMs: number): Promise<void> {
+    await readHeldByOther(h, 50n)
     const read = h.fakes.readKey.last()
-    await h.advance(1_999)
+    await h.advance(remainingMs - 1)
     expect(h.matches('session.lock.pending.waiting')).toBe(true)
     expect(h.notifications).toEqual([])
     await h.advance(1)
     expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
     expect(read.signal.aborted).toBe(true)
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
+    await expectSessionDestroyed(h)
+  }
+
+  it('spent while waiting: lock.timeout, the read aborted, its own session destroyed', async () => {
+    const h = startLock({ key: KEY })
+    await driveToWaiting(h, { tryOnce: true, wait: '2s' })
+    await expectTimeoutWhileWaiting(h, 2_000)
   })
 
   it("spent while waiting with the caller's session: lock.timeout and idle, nothing destroyed", async () => {
@@ -522,9 +552,7 @@ describe('lock machine: tryOnce budget', () => {
 
   it('spent while acquiring: the last attempt is awaited, and acquired means held', async () => {
     const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await readFree(h)
+    await driveToAcquiring(h, { tryOnce: true, wait: '1s' })
     const acquire = h.fakes.acquireKey.last()
     await h.advance(1_000)
     expect(h.matches('session.lock.pending.acquiring.lastAttempt')).toBe(true)
@@ -539,45 +567,49 @@ describe('lock machine: tryOnce budget', () => {
 
   it('spent while acquiring, last attempt not acquired: lock.timeout and cleanup', async () => {
     const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await readFree(h)
+    await driveToAcquiring(h, { tryOnce: true, wait: '1s' })
     await h.advance(1_000)
     await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 30n })
     expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
     expect(h.snapshot().hasTag('releasing')).toBe(true)
     expect(h.fakes.readKey.calls).toHaveLength(1)
-    await finishCleanup(h)
+    await finishCleanup(h, false)
     expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
     expect(h.matches('idle')).toBe(true)
   })
 
-  it('CANCEL during the last attempt still waits for its answer, without lock.timeout', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await readFree(h)
-    await h.advance(1_000)
-    await h.send({ type: 'CANCEL' })
-    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 2n, modifyIndex: 20n })
-    expect(h.matches('abandoning.releasingKey')).toBe(true)
-    await answer(h.fakes.releaseKey, true)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
+  it.each(CANCELS)(
+    '%s during the last attempt still waits for its answer, without lock.timeout',
+    async (command) => {
+      const h = startLock({ key: KEY, value: 'node-a' })
+      await driveToAcquiring(h, { tryOnce: true, wait: '1s' })
+      await h.advance(1_000)
+      await h.send({ type: command })
+      expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+      await expectAcquiredAnywayGivenBack(h)
+      expect(h.notifications).toEqual([])
+    },
+  )
 
-  it('spent after CANCEL during acquiring: the acquire is still awaited, no lock.timeout', async () => {
+  it.each(CANCELS)(
+    'spent after a %s during acquiring: the acquire is still awaited, no lock.timeout',
+    async (command) => {
+      const h = startLock({ key: KEY })
+      const acquire = await cancelInFlight(h, command, { tryOnce: true, wait: '1s' })
+      await h.advance(1_000)
+      expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
+      expect(acquire.signal.aborted).toBe(false)
+      expect(h.notifications).toEqual([])
+    },
+  )
+
+  it.each(CANCELS)('%s while waiting: the budget never fires a lock.timeout afterwards', async (command) => {
     const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await readFree(h)
-    const acquire = h.fakes.acquireKey.last()
-    await h.send({ type: 'CANCEL' })
-    await h.advance(1_000)
-    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
-    expect(acquire.signal.aborted).toBe(false)
+    await driveToWaiting(h, { tryOnce: true, wait: '1s' })
+    await h.send({ type: command })
+    await answer(h.fakes.destroySession, undefined)
+    await h.advance(5_000)
+    expect(h.matches('idle')).toBe(true)
     expect(h.notifications).toEqual([])
   })
 
@@ -594,12 +626,9 @@ describe('lock machine: tryOnce budget', () => {
     expect([...h.snapshot().tags]).toEqual(['releasing'])
     expect(create.signal.aborted).toBe(false)
     await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 1_500 })
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'late-sess' }])
     expect(h.fakes.readKey.calls).toHaveLength(0)
     expect(h.fakes.releaseKey.calls).toHaveLength(0)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
+    await expectSessionDestroyed(h, 'late-sess')
     expect(h.snapshot().context.session).toBeNull()
     expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
     await h.advance(20_000)
@@ -625,18 +654,7 @@ describe('lock machine: tryOnce budget', () => {
     await h.advance(300)
     await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 300 })
     expect(h.matches('session.lock.pending.waiting')).toBe(true)
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
-    const read = h.fakes.readKey.last()
-    await h.advance(699)
-    expect(h.matches('session.lock.pending.waiting')).toBe(true)
-    expect(h.notifications).toEqual([])
-    await h.advance(1)
-    expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
-    expect(read.signal.aborted).toBe(true)
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
+    await expectTimeoutWhileWaiting(h, 700)
     expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
   })
 
@@ -663,9 +681,8 @@ describe('lock machine: tryOnce budget', () => {
 
   it('a session gone (404) while trying does not restart the budget', async () => {
     const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '10s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await answer(h.fakes.readKey, { pair: kvPair({ key: KEY, session: 'other' }), index: 50n })
+    await driveToWaiting(h, { tryOnce: true, wait: '10s' })
+    await readHeldByOther(h, 50n)
     await h.advance(7_500)
     await answer(h.fakes.renewSession, null)
     if (h.matches('creatingSession.requested')) {
@@ -677,7 +694,7 @@ describe('lock machine: tryOnce budget', () => {
 
   it('without tryOnce the budget timer does nothing', async () => {
     const h = startLock({ key: KEY, lockWaitTime: '2s' })
-    await waitingWithOwnSession(h)
+    await driveToWaiting(h)
     await h.advance(5_000)
     expect(h.matches('session.lock.pending.waiting')).toBe(true)
     expect(h.notifications).toEqual([])
@@ -694,101 +711,12 @@ describe('lock machine: tryOnce budget', () => {
   })
 })
 
-describe('lock machine: RELEASE before held means CANCEL', () => {
-  it('while the session is being created: the create is awaited, the late session destroyed, nothing acquired', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE' })
-    const create = h.fakes.createSession.last()
-    await h.send({ type: 'RELEASE' })
-    expect(h.matches('creatingSession.cancelled')).toBe(true)
-    expect([...h.snapshot().tags]).toEqual(['releasing'])
-    expect(create.signal.aborted).toBe(false)
-    await answer(h.fakes.createSession, { id: 'late-sess', elapsedMs: 0 })
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'late-sess' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.fakes.readKey.calls).toHaveLength(0)
-    expect(h.fakes.releaseKey.calls).toHaveLength(0)
-    expect(h.notifications).toEqual([])
-  })
-
-  it('while waiting: the read aborted, its own session destroyed, no lock.released', async () => {
-    const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    const read = h.fakes.readKey.last()
-    await h.send({ type: 'RELEASE' })
-    expect(read.signal.aborted).toBe(true)
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    expect(h.fakes.releaseKey.calls).toHaveLength(0)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
-
-  it('while an acquire is in flight: its answer is awaited; acquired anyway, the key and session are given back', async () => {
-    const h = startLock({ key: KEY, value: 'node-a' })
-    await waitingWithOwnSession(h)
-    await readFree(h)
-    const acquire = h.fakes.acquireKey.last()
-    await h.send({ type: 'RELEASE' })
-    expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
-    expect(acquire.signal.aborted).toBe(false)
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
-    expect(h.matches('abandoning.releasingKey')).toBe(true)
-    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
-    await answer(h.fakes.releaseKey, true)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
-
-  it('in backoff: its own session destroyed at once, no further read', async () => {
-    const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
-    await answer(h.fakes.acquireKey, { acquired: false, holder: null, index: 5n })
-    await h.send({ type: 'RELEASE' })
-    expect(h.matches('abandoning.destroyingSession')).toBe(true)
-    await answer(h.fakes.destroySession, undefined)
-    await h.advance(1_000)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.fakes.readKey.calls).toHaveLength(1)
-    expect(h.notifications).toEqual([])
-  })
-
-  it("while waiting with the caller's session: straight to idle, nothing released or destroyed", async () => {
-    const h = startLock({ key: KEY, session: 'caller-sess' })
-    await h.send({ type: 'ACQUIRE' })
-    await h.send({ type: 'RELEASE' })
-    expect(h.matches('idle')).toBe(true)
-    expect(h.fakes.releaseKey.calls).toHaveLength(0)
-    expect(h.fakes.destroySession.calls).toHaveLength(0)
-    expect(h.notifications).toEqual([])
-  })
-
-  it('with tryOnce: no lock.timeout once cancelled', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await h.send({ type: 'RELEASE' })
-    await answer(h.fakes.destroySession, undefined)
-    await h.advance(5_000)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications).toEqual([])
-  })
-})
-
 describe('lock machine: the lease runs out while an acquire is in flight', () => {
-  const renewFailure = () =>
-    new ConsulError({ status: 500, body: 'rpc error', method: 'PUT', path: '/v1/session/renew/sess-1' })
+  const renewFailure = () => rpcError('PUT', '/v1/session/renew/sess-1')
 
   /** Own session `sess-1` (TTL 15 s), acquire in flight, every renew failing with `error`. */
   async function acquiringWhileRenewFails(h: LockHarness, error: Error) {
-    await waitingWithOwnSession(h)
-    await readFree(h)
+    await driveToAcquiring(h)
     h.fakes.renewSession.autoAnswer(() => {
       throw error
     })
@@ -807,39 +735,24 @@ describe('lock machine: the lease runs out while an acquire is in flight', () =>
     expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
     expect(h.snapshot().hasTag('releasing')).toBe(true)
     expect(acquire.signal.aborted).toBe(false)
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
-    expect(h.matches('abandoning.releasingKey')).toBe(true)
-    expect(h.fakes.releaseKey.inputs()).toEqual([{ key: KEY, session: 'sess-1', value: 'node-a' }])
-    await answer(h.fakes.releaseKey, false)
-    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.error'])
+    await expectAcquiredAnywayGivenBack(h)
+    expect(h.notifiedTypes()).toEqual(['lock.error'])
   })
 
-  it('not acquired, or failed: cleaned up with one lock.error only', async () => {
-    for (const settle of ['not acquired', 'failed'] as const) {
-      const h = startLock({ key: KEY })
-      await acquiringWhileRenewFails(h, renewFailure())
-      await h.advance(15_000)
-      if (settle === 'failed') await fail(h.fakes.acquireKey, serverError())
-      else await answer(h.fakes.acquireKey, { acquired: false, holder: 'other', index: 9n })
-      await finishCleanup(h)
-      expect(h.matches('idle'), settle).toBe(true)
-      expect(h.fakes.destroySession.inputs(), settle).toEqual([{ session: 'sess-1' }])
-      expect(h.fakes.readKey.calls, settle).toHaveLength(1)
-      expect(
-        h.notifications.map((event) => event.type),
-        settle,
-      ).toEqual(['lock.error'])
-    }
+  it.each(UNACQUIRED)('%s: cleaned up with one lock.error only', async (_outcome, settle) => {
+    const h = startLock({ key: KEY })
+    await acquiringWhileRenewFails(h, renewFailure())
+    await h.advance(15_000)
+    await settle(h)
+    await finishCleanup(h, false)
+    expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
+    expect(h.fakes.readKey.calls).toHaveLength(1)
+    expect(h.notifiedTypes()).toEqual(['lock.error'])
   })
 
   it('during the last attempt of tryOnce: lock.error, no lock.timeout, the write still awaited', async () => {
-    const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '10s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await readFree(h)
+    const h = startLock({ key: KEY, value: 'node-a' })
+    await driveToAcquiring(h, { tryOnce: true, wait: '10s' })
     const error = renewFailure()
     h.fakes.renewSession.autoAnswer(() => {
       throw error
@@ -851,18 +764,13 @@ describe('lock machine: the lease runs out while an acquire is in flight', () =>
     expect(h.matches('session.lock.pending.acquiring.cancelled')).toBe(true)
     expect(acquire.signal.aborted).toBe(false)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 9n })
-    await answer(h.fakes.releaseKey, true)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.error'])
+    await expectAcquiredAnywayGivenBack(h)
+    expect(h.notifiedTypes()).toEqual(['lock.error'])
   })
 
   it('a session already spent when created (a slow create) is reported with an error that says so', async () => {
     const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 14_000 })
-    await readFree(h)
+    await driveToAcquiring(h, { createElapsedMs: 14_000 })
     // The lease (1 s left) ends before the first renew (at 7.5 s) was even sent.
     await h.advance(1_000)
     expect(h.fakes.renewSession.calls).toHaveLength(0)
@@ -874,16 +782,12 @@ describe('lock machine: the lease runs out while an acquire is in flight', () =>
 })
 
 describe('lock machine: an acquire refused because the session is gone (session rejection)', () => {
-  const rejection = (body = 'invalid session') =>
-    new ConsulError({ status: 409, body, method: 'PUT', path: '/v1/txn' })
-
   it.each(['failed to lock key "service/leader": invalid session "sess-1"', 'Missing session'])(
     'its own session: starts over with a new session, then acquires with it (%s)',
     async (body) => {
       const h = startLock({ key: KEY, value: 'node-a' })
-      await waitingWithOwnSession(h)
-      await readFree(h)
-      await fail(h.fakes.acquireKey, rejection(body))
+      await driveToAcquiring(h)
+      await fail(h.fakes.acquireKey, sessionRejection(body))
       expect(h.matches('creatingSession.requested')).toBe(true)
       expect(h.snapshot().hasTag('pending')).toBe(true)
       expect(h.fakes.createSession.calls).toHaveLength(2)
@@ -912,10 +816,8 @@ describe('lock machine: an acquire refused because the session is gone (session 
 
   it('its own session, with tryOnce: lock.timeout and idle, nothing left to clean up', async () => {
     const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '10s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await readFree(h)
-    await fail(h.fakes.acquireKey, rejection())
+    await driveToAcquiring(h, { tryOnce: true, wait: '10s' })
+    await fail(h.fakes.acquireKey, sessionRejection())
     expect(h.matches('idle')).toBe(true)
     expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
     expect(h.fakes.createSession.calls).toHaveLength(1)
@@ -927,25 +829,21 @@ describe('lock machine: an acquire refused because the session is gone (session 
 
   it('its own session, in the last attempt of tryOnce: lock.timeout and idle', async () => {
     const h = startLock({ key: KEY })
-    await h.send({ type: 'ACQUIRE', tryOnce: true, wait: '1s' })
-    await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs: 0 })
-    await readFree(h)
+    await driveToAcquiring(h, { tryOnce: true, wait: '1s' })
     await h.advance(1_000)
     expect(h.matches('session.lock.pending.acquiring.lastAttempt')).toBe(true)
-    await fail(h.fakes.acquireKey, rejection())
+    await fail(h.fakes.acquireKey, sessionRejection())
     expect(h.matches('idle')).toBe(true)
     expect(h.notifications).toEqual([{ type: 'lock.timeout', key: KEY }])
     expect(h.fakes.createSession.calls).toHaveLength(1)
   })
 
-  it('after CANCEL: no new session, the cleanup goes on without lock.error', async () => {
+  it.each(CANCELS)('after a %s: no new session, the cleanup goes on without lock.error', async (command) => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
-    await h.send({ type: 'CANCEL' })
-    await fail(h.fakes.acquireKey, rejection())
+    await cancelInFlight(h, command)
+    await fail(h.fakes.acquireKey, sessionRejection())
     expect(h.snapshot().hasTag('releasing')).toBe(true)
-    await finishCleanup(h)
+    await finishCleanup(h, false)
     expect(h.matches('idle')).toBe(true)
     expect(h.fakes.createSession.calls).toHaveLength(1)
     expect(h.notifications).toEqual([])
@@ -955,7 +853,7 @@ describe('lock machine: an acquire refused because the session is gone (session 
     const h = startLock({ key: KEY, session: 'caller-sess', value: 'node-a' })
     await h.send({ type: 'ACQUIRE' })
     await readFree(h)
-    const error = rejection()
+    const error = sessionRejection()
     await fail(h.fakes.acquireKey, error)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(h.matches('abandoning.releasingKey')).toBe(true)
@@ -968,14 +866,8 @@ describe('lock machine: an acquire refused because the session is gone (session 
 
   it('a 409 from elsewhere than the acquire txn is no session rejection: lock.error and cleanup', async () => {
     const h = startLock({ key: KEY })
-    await waitingWithOwnSession(h)
-    await readFree(h)
-    const error = new ConsulError({
-      status: 409,
-      body: 'invalid session',
-      method: 'PUT',
-      path: `/v1/kv/${KEY}`,
-    })
+    await driveToAcquiring(h)
+    const error = sessionRejection('invalid session', `/v1/kv/${KEY}`)
     await fail(h.fakes.acquireKey, error)
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(h.matches('abandoning.releasingKey')).toBe(true)

@@ -3,24 +3,26 @@
  * timeouts (suspect), the local lease deadline, 404 (invalidated) and sessions without a TTL.
  */
 import { describe, expect, it } from 'vitest'
-import { ConsulError } from '../../../src/errors.js'
-import { answer, driveToHeld, fail, type LockHarness, startLock } from '../../support/lock-harness.js'
+import { rpcError, sessionRejection } from '../../support/consul-errors.js'
+import {
+  answer,
+  driveToAcquiring,
+  driveToHeld,
+  driveToWaiting,
+  fail,
+  finishCleanup,
+  type LockHarness,
+  startLock,
+} from '../../support/lock-harness.js'
 
 const KEY = 'service/leader'
 
-const renewError = () =>
-  new ConsulError({ status: 500, body: 'rpc error', method: 'PUT', path: '/v1/session/renew/sess-1' })
-
-/** ACQUIRE with the lock's own session `sess-1` (created in `elapsedMs`): ends in `waiting`. */
-async function waiting(h: LockHarness, elapsedMs = 0): Promise<void> {
-  await h.send({ type: 'ACQUIRE' })
-  await answer(h.fakes.createSession, { id: 'sess-1', elapsedMs })
-}
+const renewError = () => rpcError('PUT', '/v1/session/renew/sess-1')
 
 describe('lock machine: renewing', () => {
   it('renews its session at TTL/2, already while waiting for the lock', async () => {
     const h = startLock({ key: KEY })
-    await waiting(h)
+    await driveToWaiting(h)
     await h.advance(7_499)
     expect(h.fakes.renewSession.calls).toHaveLength(0)
     await h.advance(1)
@@ -40,7 +42,7 @@ describe('lock machine: renewing', () => {
     expect(h.fakes.renewSession.calls).toHaveLength(1)
     await h.advance(1)
     expect(h.fakes.renewSession.calls).toHaveLength(2)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired'])
+    expect(h.notifiedTypes()).toEqual(['lock.acquired'])
   })
 
   it('keeps renewing every TTL/2 while held', async () => {
@@ -62,15 +64,14 @@ describe('lock machine: renewing', () => {
     expect(h.notified('lock.lost')).toEqual([{ type: 'lock.lost', key: KEY, reason: 'session-invalidated' }])
     expect(monitor.signal.aborted).toBe(true)
     expect(h.matches('abandoning.releasingKey')).toBe(true)
-    await answer(h.fakes.releaseKey, false)
+    await finishCleanup(h, false)
+    expect(h.fakes.releaseKey.calls).toHaveLength(1)
     expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
   })
 
   it('a 404 while pending: a new session is created and the lock goes on with it', async () => {
     const h = startLock({ key: KEY })
-    await waiting(h)
+    await driveToWaiting(h)
     const read = h.fakes.readKey.last()
     await h.advance(7_500)
     await answer(h.fakes.renewSession, null)
@@ -87,45 +88,39 @@ describe('lock machine: renewing', () => {
     expect(h.fakes.destroySession.calls).toHaveLength(0)
   })
 
-  it('a new session after a 404 starts sound: the failed renews of the gone session are forgotten', async () => {
-    const h = startLock({ key: KEY })
-    await waiting(h)
-    await h.advance(7_500)
-    await fail(h.fakes.renewSession, renewError())
-    expect(h.snapshot().context.renewError).toBeDefined()
-    await h.advance(1_000)
-    await answer(h.fakes.renewSession, null)
-    expect(h.matches('creatingSession.requested')).toBe(true)
-    await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
-    expect(h.snapshot().context.renewError).toBeUndefined()
-    await answer(h.fakes.readKey, { pair: null, index: 3n })
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 4n })
-    expect(h.matches('session.lock.held.lease.sound')).toBe(true)
-    expect(h.snapshot().hasTag('suspect')).toBe(false)
-    expect(h.notifications.map((event) => event.type)).toEqual(['lock.acquired'])
-  })
-
-  it('a new session after an acquire refused for the session starts sound, too', async () => {
-    const h = startLock({ key: KEY })
-    await waiting(h)
-    await answer(h.fakes.readKey, { pair: null, index: 3n })
-    await h.advance(7_500)
-    await fail(h.fakes.renewSession, renewError())
-    expect(h.snapshot().context.renewError).toBeDefined()
-    const rejection = new ConsulError({
-      status: 409,
-      body: 'invalid session',
-      method: 'PUT',
-      path: '/v1/txn',
-    })
-    await fail(h.fakes.acquireKey, rejection)
-    await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
-    expect(h.snapshot().context.renewError).toBeUndefined()
-    await answer(h.fakes.readKey, { pair: null, index: 5n })
-    await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 6n })
-    expect(h.matches('session.lock.held.lease.sound')).toBe(true)
-    expect(h.notified('lock.suspect')).toEqual([])
-  })
+  it.each([
+    [
+      'a 404',
+      driveToWaiting,
+      async (h: LockHarness) => {
+        await h.advance(1_000)
+        await answer(h.fakes.renewSession, null)
+      },
+    ],
+    [
+      'an acquire refused for the session',
+      driveToAcquiring,
+      (h: LockHarness) => fail(h.fakes.acquireKey, sessionRejection()),
+    ],
+  ] as const)(
+    'a new session after %s starts sound: the failed renews of the gone session are forgotten',
+    async (_, start, sessionGone) => {
+      const h = startLock({ key: KEY })
+      await start(h)
+      await h.advance(7_500)
+      await fail(h.fakes.renewSession, renewError())
+      expect(h.snapshot().context.renewError).toBeDefined()
+      await sessionGone(h)
+      expect(h.matches('creatingSession.requested')).toBe(true)
+      await answer(h.fakes.createSession, { id: 'sess-2', elapsedMs: 0 })
+      expect(h.snapshot().context.renewError).toBeUndefined()
+      await answer(h.fakes.readKey, { pair: null, index: 3n })
+      await answer(h.fakes.acquireKey, { acquired: true, lockIndex: 1n, modifyIndex: 4n })
+      expect(h.matches('session.lock.held.lease.sound')).toBe(true)
+      expect(h.snapshot().hasTag('suspect')).toBe(false)
+      expect(h.notifiedTypes()).toEqual(['lock.acquired'])
+    },
+  )
 
   it('a failed renew makes a held lock suspect; the next good renew makes it sound again', async () => {
     const h = startLock({ key: KEY })
@@ -192,9 +187,7 @@ describe('lock machine: renewing', () => {
     await h.advance(1)
     expect(h.notified('lock.lost')).toEqual([{ type: 'lock.lost', key: KEY, reason: 'renew-failed' }])
     expect(h.matches('abandoning.releasingKey')).toBe(true)
-    await answer(h.fakes.releaseKey, true)
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
+    await finishCleanup(h)
   })
 
   it('counts the first lease from when the create was sent', async () => {
@@ -220,7 +213,7 @@ describe('lock machine: renewing', () => {
 
   it('a session created without a TTL (sessionOptions) is never renewed', async () => {
     const h = startLock({ key: KEY, sessionOptions: { name: 'no-ttl' } })
-    await waiting(h)
+    await driveToWaiting(h)
     expect(h.matches('session.renewing.unmanaged')).toBe(true)
     expect(h.snapshot().context.ownsSession).toBe(true)
     await h.advance(120_000)
@@ -230,7 +223,7 @@ describe('lock machine: renewing', () => {
 
   it('renews at the TTL of sessionOptions', async () => {
     const h = startLock({ key: KEY, sessionOptions: { ttl: '30s' } })
-    await waiting(h)
+    await driveToWaiting(h)
     await h.advance(14_999)
     expect(h.fakes.renewSession.calls).toHaveLength(0)
     await h.advance(1)
@@ -239,7 +232,7 @@ describe('lock machine: renewing', () => {
 
   it('lease deadline while pending: lock.error with the renew failure, session destroyed', async () => {
     const h = startLock({ key: KEY })
-    await waiting(h)
+    await driveToWaiting(h)
     const read = h.fakes.readKey.last()
     const error = renewError()
     h.fakes.renewSession.autoAnswer(() => {
@@ -252,14 +245,13 @@ describe('lock machine: renewing', () => {
     expect(h.notifications).toEqual([{ type: 'lock.error', key: KEY, error }])
     expect(read.signal.aborted).toBe(true)
     expect(h.matches('abandoning.destroyingSession')).toBe(true)
+    await finishCleanup(h)
     expect(h.fakes.destroySession.inputs()).toEqual([{ session: 'sess-1' }])
-    await answer(h.fakes.destroySession, undefined)
-    expect(h.matches('idle')).toBe(true)
   })
 
   it('lease deadline while pending with hung renews: lock.error says the renew timed out', async () => {
     const h = startLock({ key: KEY })
-    await waiting(h)
+    await driveToWaiting(h)
     await h.advance(15_000)
     const [notification] = h.notified('lock.error')
     expect(notification?.error.message).toMatch(/timed out/)
@@ -269,8 +261,7 @@ describe('lock machine: renewing', () => {
     const h = startLock({ key: KEY })
     await driveToHeld(h)
     await h.send({ type: 'RELEASE' })
-    await answer(h.fakes.releaseKey, true)
-    await answer(h.fakes.destroySession, undefined)
+    await finishCleanup(h)
     await h.advance(60_000)
     expect(h.fakes.renewSession.calls).toHaveLength(0)
   })
