@@ -16,7 +16,7 @@
  * Renewal is a region beside the whole lock lifecycle, not only `held`: a session waiting for a
  * busy lock must be kept alive too (Go's renewer runs from session creation on).
  */
-import { and } from 'xstate'
+import { and, not } from 'xstate'
 import { initialContext, lockSetup, sessionOf } from './lock.setup.js'
 
 /**
@@ -105,7 +105,7 @@ const watchKey = (onRetry: string) =>
           actions: { type: 'notifyLost', params: { reason: 'key-deleted' } },
         },
         {
-          guard: 'keyUnlocked',
+          guard: not('isLocked'),
           target: '#lock.abandoning',
           actions: { type: 'notifyLost', params: { reason: 'session-invalidated' } },
         },

@@ -150,7 +150,6 @@ export const lockSetup = setup({
     isHeldByUs: ({ context, event }) => readOf(event).pair?.session === sessionOf(context),
     isLocked: ({ event }) => readOf(event).pair?.session !== undefined,
     keyMissing: ({ event }) => readOf(event).pair === null,
-    keyUnlocked: ({ event }) => readOf(event).pair?.session === undefined,
     acquired: ({ event }) => outputOf<AcquireOutcome>(event).acquired,
     acquireLostToOther: ({ event }) => {
       const outcome = outputOf<AcquireOutcome>(event)

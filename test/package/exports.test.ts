@@ -20,24 +20,25 @@ async function load(kind: 'import' | 'require', entry: string): Promise<string[]
 describe('the built package', () => {
   beforeAll(assertBuildIsFresh)
   for (const kind of ['import', 'require'] as const) {
-    it(`exposes the client, errors and helpers through ${kind}('consul-lock-machine')`, async () => {
-      expect(await load(kind, 'consul-lock-machine')).toEqual(
-        expect.arrayContaining([
-          'Consul',
-          'ConsulError',
-          'ConsulTransportError',
-          'InvalidOptionError',
-          'isRetryable',
-          'Lock',
-          'LockConflictError',
-          'LockHeldError',
-          'LockInUseError',
-          'LockLostError',
-          'LockNotHeldError',
-          'createLockMachine',
-          'lockMachine',
-        ]),
-      )
+    it(`exposes exactly the client, errors, lock machine and helpers through ${kind}('consul-lock-machine')`, async () => {
+      expect(await load(kind, 'consul-lock-machine')).toEqual([
+        'ClientClosedError',
+        'Consul',
+        'ConsulError',
+        'ConsulLockMachineError',
+        'ConsulTransportError',
+        'InvalidOptionError',
+        'Lock',
+        'LockConflictError',
+        'LockHeldError',
+        'LockInUseError',
+        'LockLostError',
+        'LockNotHeldError',
+        'createLockMachine',
+        'isRetryable',
+        'lockMachine',
+        'nextWaitIndex',
+      ])
     })
 
     it(`exposes startDevServer through ${kind}('consul-lock-machine/devserver')`, async () => {
