@@ -1,10 +1,13 @@
 /**
- * The public `Consul` client: the HTTP client plus the lock (and later semaphore) factories.
+ * The public `Consul` client: the HTTP client plus the lock, semaphore and election factories.
  * It lives apart from `src/consul/`, which knows nothing of the machines.
  */
 import type { LockOptions } from '../machines/lock.options.js'
+import type { SemaphoreOptions } from '../machines/semaphore.options.js'
 import { Consul as ConsulHttpClient } from './consul/client.js'
+import { Election, type ElectionOptions } from './election.js'
 import { Lock, type LockActorOptions } from './lock.js'
+import { Semaphore, type SemaphoreActorOptions } from './semaphore.js'
 
 export class Consul extends ConsulHttpClient {
   /**
@@ -19,5 +22,33 @@ export class Consul extends ConsulHttpClient {
    */
   lock(options: LockOptions, actorOptions?: LockActorOptions): Lock {
     return new Lock(this, options, actorOptions)
+  }
+
+  /**
+   * A counting semaphore under one prefix (Go's `api.Semaphore`): at most `limit` holders at
+   * once. Options are validated here; nothing is sent until `acquire`.
+   *
+   * @example
+   * ```ts
+   * const semaphore = consul.semaphore({ prefix: 'service/workers', limit: 2 })
+   * await semaphore.withPermit(async (signal) => work(signal))
+   * ```
+   */
+  semaphore(options: SemaphoreOptions, actorOptions?: SemaphoreActorOptions): Semaphore {
+    return new Semaphore(this, options, actorOptions)
+  }
+
+  /**
+   * A leader election on one key, built on a lock: campaign, resign, proclaim, observe.
+   * Options are the lock's; `value` is this candidate's value while it leads.
+   *
+   * @example
+   * ```ts
+   * const election = consul.election({ key: 'service/leader', value: 'node-a' })
+   * await election.run(async (signal) => lead(signal), { autoRequeue: true })
+   * ```
+   */
+  election(options: ElectionOptions, actorOptions?: LockActorOptions): Election {
+    return new Election(this, options, actorOptions)
   }
 }

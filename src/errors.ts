@@ -243,3 +243,135 @@ export class LockLostError extends ConsulLockMachineError {
     this.reason = reason
   }
 }
+
+/**
+ * The semaphore is already held, or being acquired, through this `Semaphore` object. Go's
+ * `ErrSemaphoreHeld` (`Semaphore already held`).
+ */
+export class SemaphoreHeldError extends ConsulLockMachineError {
+  static override readonly brand: symbol = brandOf('SemaphoreHeldError')
+
+  readonly prefix: string
+
+  constructor(prefix: string, detail = 'Semaphore already held') {
+    super('ESEMHELD', `${detail}: '${prefix}'`)
+    this.name = 'SemaphoreHeldError'
+    this.prefix = prefix
+  }
+}
+
+/** `release` was called while no slot is held. Go's `ErrSemaphoreNotHeld` (`Semaphore not held`). */
+export class SemaphoreNotHeldError extends ConsulLockMachineError {
+  static override readonly brand: symbol = brandOf('SemaphoreNotHeldError')
+
+  readonly prefix: string
+
+  constructor(prefix: string) {
+    super('ESEMNOTHELD', `Semaphore not held: '${prefix}'`)
+    this.name = 'SemaphoreNotHeldError'
+    this.prefix = prefix
+  }
+}
+
+/**
+ * `destroy` found live holders in the semaphore's `.lock` record (or the record changed under
+ * the check-and-set delete), so it was left in place. Go's `ErrSemaphoreInUse`.
+ */
+export class SemaphoreInUseError extends ConsulLockMachineError {
+  static override readonly brand: symbol = brandOf('SemaphoreInUseError')
+
+  readonly prefix: string
+
+  constructor(prefix: string) {
+    super('ESEMINUSE', `Semaphore in use: '${prefix}'`)
+    this.name = 'SemaphoreInUseError'
+    this.prefix = prefix
+  }
+}
+
+/**
+ * `<prefix>/.lock` exists with `Flags` other than the semaphore flag value: a lock (such as
+ * `consul lock -n 1`) uses it. Go's `ErrSemaphoreConflict`.
+ */
+export class SemaphoreConflictError extends ConsulLockMachineError {
+  static override readonly brand: symbol = brandOf('SemaphoreConflictError')
+
+  readonly prefix: string
+  /** The flags found on `<prefix>/.lock`. */
+  readonly flags: bigint
+
+  constructor(prefix: string, flags: bigint) {
+    super('ESEMCONFLICT', `Existing key does not match semaphore use: '${prefix}/.lock' has flags ${flags}`)
+    this.name = 'SemaphoreConflictError'
+    this.prefix = prefix
+    this.flags = flags
+  }
+}
+
+/**
+ * The semaphore's `.lock` record has another `Limit` than this contender's: all contenders must
+ * agree on it. The message is Go's, word for word.
+ */
+export class SemaphoreLimitError extends ConsulLockMachineError {
+  static override readonly brand: symbol = brandOf('SemaphoreLimitError')
+
+  readonly prefix: string
+  /** The limit in the `.lock` record. */
+  readonly recordLimit: number
+  /** This contender's limit. */
+  readonly localLimit: number
+
+  constructor(prefix: string, recordLimit: number, localLimit: number) {
+    super('ESEMLIMIT', `semaphore limit conflict (lock: ${recordLimit}, local: ${localLimit})`)
+    this.name = 'SemaphoreLimitError'
+    this.prefix = prefix
+    this.recordLimit = recordLimit
+    this.localLimit = localLimit
+  }
+}
+
+/**
+ * Why a held semaphore slot stopped being held:
+ * - `session-invalidated`: the session was destroyed or expired (its contender key went with it);
+ * - `key-deleted`: the `.lock` record was deleted (for instance with the whole prefix);
+ * - `evicted`: the `.lock` record was rewritten without this session;
+ * - `monitor-failed`, `renew-failed`, `released`: as for a lock.
+ */
+export type SemaphoreLostReason =
+  | 'session-invalidated'
+  | 'key-deleted'
+  | 'evicted'
+  | 'monitor-failed'
+  | 'renew-failed'
+  | 'released'
+
+/** The reason a semaphore lease's `lost` signal aborts with. `reason` says why. */
+export class SemaphoreLostError extends ConsulLockMachineError {
+  static override readonly brand: symbol = brandOf('SemaphoreLostError')
+
+  readonly prefix: string
+  readonly reason: SemaphoreLostReason
+
+  constructor(prefix: string, reason: SemaphoreLostReason) {
+    super('ESEMLOST', `Semaphore slot on '${prefix}' is no longer held: ${reason}`)
+    this.name = 'SemaphoreLostError'
+    this.prefix = prefix
+    this.reason = reason
+  }
+}
+
+/**
+ * `proclaim` (or a fenced call of an election) found that this candidate no longer leads: the
+ * election's key is not held by its session.
+ */
+export class NotLeaderError extends ConsulLockMachineError {
+  static override readonly brand: symbol = brandOf('NotLeaderError')
+
+  readonly key: string
+
+  constructor(key: string) {
+    super('ENOTLEADER', `Not the leader of '${key}'`)
+    this.name = 'NotLeaderError'
+    this.key = key
+  }
+}

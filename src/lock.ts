@@ -8,7 +8,9 @@ import { createLockMachine, type LockMachine } from '../machines/create-lock-mac
 import { type LockOptions, resolveLockOptions, tryWaitMs } from '../machines/lock.options.js'
 import type { LockCommand, LockNotification } from '../machines/lock.types.js'
 import type { Duration } from './consul/duration.js'
+import type { CallOptions, TxnOp, TxnResult } from './consul/types.js'
 import { ConsulLockMachineError, LockHeldError, LockLostError, LockNotHeldError } from './errors.js'
+import { fencedTxn } from './fenced-txn.js'
 
 /** A held lock: fencing material and a signal that fires when it stops being held. */
 export interface Lease {
@@ -17,8 +19,26 @@ export interface Lease {
   readonly session: string
   /** The key's LockIndex after our acquiring write: grows with every new holder. */
   readonly lockIndex: bigint
-  /** The key's ModifyIndex after our acquiring write: a fencing token for other systems. */
+  /** The key's ModifyIndex after our acquiring write. */
   readonly modifyIndex: bigint
+  /**
+   * A number that grows strictly with every new holder of this key, for systems outside Consul
+   * to reject writes from an older holder: the `modifyIndex` of the acquiring write. It is a
+   * Raft index, global to the datacenter, so unlike `lockIndex` it keeps growing when the key
+   * is deleted and created again.
+   */
+  readonly fencingToken: bigint
+  /**
+   * Runs KV operations in one Consul transaction that first checks, on the server, that this
+   * lease's session still holds the key: if not, nothing is applied and the promise rejects with
+   * a `LockLostError`. Resolves with the result of `ops` alone.
+   *
+   * @example
+   * ```ts
+   * await lease.txn([{ verb: 'set', key: 'service/config', value: JSON.stringify(config) }])
+   * ```
+   */
+  txn(ops: readonly TxnOp[], options?: CallOptions): Promise<TxnResult>
   /**
    * Aborted with a `LockLostError` when the lock stops being held, whatever the reason
    * (`released` after `release()`). Pass it to the work the lock protects.
@@ -69,6 +89,7 @@ export class Lock implements AsyncDisposable {
   readonly key: string
   /** The running XState actor: subscribe to it, inspect it, or read its tags. */
   readonly actor: LockActor
+  readonly #client: LockClient
   #lease: { lease: Lease; controller: AbortController } | null = null
   /** Aborted by `Symbol.asyncDispose`: cancels a pending attempt and refuses new work. */
   readonly #disposal = new AbortController()
@@ -77,6 +98,7 @@ export class Lock implements AsyncDisposable {
   /** @internal Use `consul.lock(options)`. */
   constructor(client: LockClient, options: LockOptions, actorOptions: LockActorOptions = {}) {
     this.key = resolveLockOptions(options).key
+    this.#client = client
     this.actor = createActor(createLockMachine(client), { ...actorOptions, input: options })
     this.actor.on('lock.acquired', (event) => this.#grant(event))
     this.actor.on('lock.lost', (event) => this.#endLease(new LockLostError(this.key, event.reason)))
@@ -306,14 +328,29 @@ export class Lock implements AsyncDisposable {
 
   #grant(event: Extract<LockNotification, { type: 'lock.acquired' }>): void {
     const controller = new AbortController()
+    const fence = {
+      key: event.key,
+      session: event.session,
+      lost: controller.signal,
+      lostError: () => this.#whyNotHeld(),
+    }
     const lease: Lease = {
       key: event.key,
       session: event.session,
       lockIndex: event.lockIndex,
       modifyIndex: event.modifyIndex,
+      fencingToken: event.modifyIndex,
       lost: controller.signal,
+      txn: (ops, options) => fencedTxn(this.#client, fence, ops, options),
     }
     this.#lease = { lease, controller }
+  }
+
+  /** Why a fenced transaction found the key no longer held by this lease, from a fresh read. */
+  async #whyNotHeld(): Promise<LockLostError> {
+    const { value: pair } = await this.#client.kv.get(this.key)
+    if (pair === null) return new LockLostError(this.key, 'key-deleted')
+    return new LockLostError(this.key, pair.session === undefined ? 'session-invalidated' : 'taken')
   }
 
   #endLease(reason: LockLostError): void {
