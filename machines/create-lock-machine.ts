@@ -1,5 +1,8 @@
-import { createLockActors, type LockClient } from './actors/index.js'
+import { createLockActors } from './actors/index.js'
+import { bindToClient } from './bind-to-client.js'
 import { lockMachine } from './lock.machine.js'
+
+export type LockMachine = typeof lockMachine
 
 /**
  * `lockMachine` bound to a Consul client: what a user's machine invokes to embed a lock. The
@@ -14,16 +17,4 @@ import { lockMachine } from './lock.machine.js'
  * })
  * ```
  */
-export function createLockMachine(client: LockClient): LockMachine {
-  let machine = boundMachines.get(client)
-  if (machine === undefined) {
-    machine = lockMachine.provide({ actors: createLockActors(client) })
-    boundMachines.set(client, machine)
-  }
-  return machine
-}
-
-// `provide` rebuilds the whole state tree, so every lock of one client shares one machine.
-const boundMachines = new WeakMap<LockClient, LockMachine>()
-
-export type LockMachine = typeof lockMachine
+export const createLockMachine = bindToClient(lockMachine, createLockActors)

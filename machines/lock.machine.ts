@@ -14,10 +14,25 @@
  * ```
  *
  * Renewal is a region beside the whole lock lifecycle, not only `held`: a session waiting for a
- * busy lock must be kept alive too (Go's renewer runs from session creation on).
+ * busy lock must be kept alive too (Go's renewer runs from session creation on). The states the
+ * lock shares with the semaphore (idle, creatingSession, renewing, the held lease, the cleanup
+ * steps) are in `session-lifecycle.states.ts`.
  */
 import { and, not } from 'xstate'
 import { initialContext, lockSetup, sessionOf } from './lock.setup.js'
+import type { LockContext } from './lock.types.js'
+import {
+  CREATING_SESSION,
+  DESTROY_SESSION_STEPS,
+  IDLE,
+  LEASE_REGION,
+  lastKeyStep,
+  monitoringRegion,
+  pauseThenRetry,
+  QUEUE_ACQUIRE,
+  renewingRegion,
+  writeInFlight,
+} from './session-lifecycle.states.js'
 
 /**
  * Giving back what is ours, shared by `releasing` and `abandoning`: the key is released first
@@ -29,56 +44,22 @@ import { initialContext, lockSetup, sessionOf } from './lock.setup.js'
 const releaseKeyThenSession = lockSetup.createStateConfig({
   initial: 'releasingKey',
   states: {
-    releasingKey: {
-      invoke: {
+    releasingKey: lastKeyStep(
+      {
         id: 'releaseKey',
         src: 'releaseKey',
-        input: ({ context }) => ({
+        input: ({ context }: { context: LockContext }) => ({
           key: context.settings.key,
           session: sessionOf(context),
           value: context.settings.value,
         }),
-        onDone: [
-          { guard: 'ownsSession', target: 'destroyingSession', actions: 'resetCleanupRetries' },
-          { target: 'done' },
-        ],
-        onError: [
-          { guard: 'canRetryCleanup', target: 'retryingRelease' },
-          {
-            guard: 'ownsSession',
-            target: 'destroyingSession',
-            actions: ['notifyError', 'resetCleanupRetries'],
-          },
-          { target: 'done', actions: 'notifyError' },
-        ],
       },
-    },
-    retryingRelease: { after: { cleanupRetry: { target: 'releasingKey', actions: 'countCleanupRetry' } } },
-    destroyingSession: {
-      invoke: {
-        id: 'destroySession',
-        src: 'destroySession',
-        input: ({ context }) => ({ session: sessionOf(context) }),
-        onDone: 'done',
-        onError: [
-          { guard: 'canRetryCleanup', target: 'retryingDestroy' },
-          { target: 'done', actions: 'notifyError' },
-        ],
-      },
-    },
-    retryingDestroy: {
-      after: { cleanupRetry: { target: 'destroyingSession', actions: 'countCleanupRetry' } },
-    },
-    done: { type: 'final' },
+      'retryingRelease',
+    ),
+    retryingRelease: pauseThenRetry('releasingKey'),
+    ...DESTROY_SESSION_STEPS,
   },
 })
-
-/** While cleaning up, an ACQUIRE waits for idle; a CANCEL or RELEASE withdraws it. */
-const QUEUE_ACQUIRE = {
-  ACQUIRE: { actions: 'queueAcquire' },
-  CANCEL: { actions: 'dropQueuedAcquire' },
-  RELEASE: { actions: 'dropQueuedAcquire' },
-} as const
 
 const MONITORING = '#lock.session.lock.held.monitoring'
 
@@ -123,92 +104,14 @@ export const lockMachine = lockSetup.createMachine({
   context: ({ input }) => initialContext(input),
   initial: 'idle',
   states: {
-    idle: {
-      tags: 'idle',
-      entry: 'startQueuedAcquire',
-      on: {
-        ACQUIRE: [
-          { guard: 'hasInvalidWait', actions: 'notifyInvalidWait' },
-          { guard: 'usesCallerSession', target: 'session.renewing.unmanaged', actions: 'startAttempt' },
-          { target: 'creatingSession', actions: 'startAttempt' },
-        ],
-        DESTROY: 'destroying',
-      },
-    },
+    idle: IDLE,
 
-    creatingSession: {
-      // RELEASE and CANCEL both mean "give it up", whatever the stage.
-      on: { RELEASE: { actions: 'cancelInstead' } },
-      invoke: {
-        id: 'createSession',
-        src: 'createSession',
-        input: ({ context }) => ({ sessionOptions: context.settings.sessionOptions }),
-        onDone: [
-          { guard: 'creationCancelled', target: 'abandoning.destroyingSession', actions: 'rememberSession' },
-          { guard: 'createdSessionHasTTL', target: 'session', actions: 'rememberSession' },
-          { target: 'session.renewing.unmanaged', actions: 'rememberSession' },
-        ],
-        onError: [
-          { guard: 'creationCancelled', target: 'idle' },
-          { target: 'idle', actions: 'notifyError' },
-        ],
-      },
-      // A create in flight is never aborted: the server may create the session anyway, and
-      // only its ID lets us destroy it.
-      initial: 'requested',
-      states: {
-        requested: {
-          tags: 'pending',
-          on: { CANCEL: 'cancelled' },
-          // The try-once budget counts from the ACQUIRE; `pending` gets what the create left.
-          after: { tryBudget: { guard: 'isTryOnce', target: 'cancelled', actions: 'notifyTimeout' } },
-        },
-        cancelled: { tags: 'releasing', on: QUEUE_ACQUIRE },
-      },
-    },
+    creatingSession: CREATING_SESSION,
 
     session: {
       type: 'parallel',
       states: {
-        renewing: {
-          initial: 'keepingAlive',
-          states: {
-            keepingAlive: {
-              after: { leaseDeadline: 'expired' },
-              initial: 'scheduled',
-              states: {
-                scheduled: { after: { renewInterval: 'renewingSession' } },
-                renewingSession: {
-                  invoke: {
-                    id: 'renewSession',
-                    src: 'renewSession',
-                    input: ({ context }) => ({ session: sessionOf(context) }),
-                    onDone: [
-                      { guard: 'sessionGone', target: '#lock.session.renewing.invalidated' },
-                      {
-                        guard: 'sessionHasNoTTL',
-                        target: '#lock.session.renewing.unmanaged',
-                        actions: ['adoptLease', 'signalRenewed'],
-                      },
-                      {
-                        target: '#lock.session.renewing.keepingAlive',
-                        reenter: true,
-                        actions: ['adoptLease', 'signalRenewed'],
-                      },
-                    ],
-                    onError: { target: 'retrying', actions: 'signalRenewFailed' },
-                  },
-                  after: { renewTimeout: { target: 'retrying', actions: 'signalRenewFailed' } },
-                },
-                retrying: { after: { renewRetry: 'renewingSession' } },
-              },
-            },
-            expired: { entry: 'signalSessionExpired' },
-            invalidated: { entry: 'signalSessionInvalidated' },
-            // The caller's session, or one without a TTL: never renewed.
-            unmanaged: {},
-          },
-        },
+        renewing: renewingRegion('lock'),
 
         lock: {
           initial: 'pending',
@@ -298,34 +201,7 @@ export const lockMachine = lockSetup.createMachine({
                   },
                   // An acquire in flight is never aborted: it may be applied anyway, so its
                   // answer decides what there is to clean up.
-                  initial: 'inFlight',
-                  states: {
-                    inFlight: {
-                      tags: 'pending',
-                      on: {
-                        CANCEL: 'cancelled',
-                        'lock.tryBudgetSpent': 'lastAttempt',
-                        'session.expired': { target: 'cancelled', actions: 'notifyError' },
-                      },
-                    },
-                    lastAttempt: {
-                      tags: 'pending',
-                      on: {
-                        CANCEL: 'cancelled',
-                        'session.expired': { target: 'cancelled', actions: 'notifyError' },
-                      },
-                    },
-                    // Only the write's answer may end this state: nothing may reach `pending`.
-                    cancelled: {
-                      tags: 'releasing',
-                      on: {
-                        ...QUEUE_ACQUIRE,
-                        'lock.tryBudgetSpent': {},
-                        'session.invalidated': {},
-                        'session.expired': {},
-                      },
-                    },
-                  },
+                  ...writeInFlight('lock'),
                 },
                 backoff: {
                   tags: 'pending',
@@ -351,37 +227,8 @@ export const lockMachine = lockSetup.createMachine({
                 },
               },
               states: {
-                monitoring: {
-                  initial: 'watching',
-                  states: {
-                    watching: watchKey(`${MONITORING}.retrying`),
-                    // Suspect from the first failed read until a read succeeds again.
-                    retrying: {
-                      tags: 'suspect',
-                      entry: 'notifyMonitorSuspect',
-                      initial: 'pausing',
-                      states: {
-                        pausing: { after: { monitorRetry: 'rereading' } },
-                        rereading: watchKey(`${MONITORING}.retrying.pausing`),
-                      },
-                    },
-                  },
-                },
-                lease: {
-                  initial: 'assessing',
-                  states: {
-                    // Acquired while renewal was failing: suspect from the start.
-                    assessing: {
-                      always: [{ guard: 'renewalFailing', target: 'suspect' }, { target: 'sound' }],
-                    },
-                    sound: { on: { 'session.renewFailed': 'suspect' } },
-                    suspect: {
-                      tags: 'suspect',
-                      entry: 'notifyRenewSuspect',
-                      on: { 'session.renewed': 'sound' },
-                    },
-                  },
-                },
+                monitoring: monitoringRegion(MONITORING, watchKey),
+                lease: LEASE_REGION,
               },
             },
           },

@@ -7,6 +7,14 @@ import { checkKey, valueBytes } from '../src/consul/kv.js'
 import { sessionCreateBody } from '../src/consul/session.js'
 import type { KVValueInput, SessionCreateOptions } from '../src/consul/types.js'
 import { InvalidOptionError } from '../src/errors.js'
+import {
+  checkOptionalBoolean,
+  checkOptionalString,
+  checkOptionNames,
+  checkSession,
+  monitorRetriesOf,
+  positiveMs,
+} from './option-checks.js'
 
 /** Go's `DefaultLockSessionName`. */
 export const DEFAULT_LOCK_SESSION_NAME = 'Consul API Lock'
@@ -146,12 +154,6 @@ const KNOWN_OPTIONS = new Set<string>([
   'retryTime',
 ])
 
-function positiveMs(value: Duration, option: string): number {
-  const ms = toMilliseconds(value, option)
-  if (ms === 0) throw new InvalidOptionError(option, 'must be greater than 0')
-  return ms
-}
-
 /**
  * Validates a session-create body now rather than at the first request, naming the field as
  * the caller wrote it (`sessionOptions.ttl`, or `lockDelay` when built from the lock options).
@@ -184,28 +186,14 @@ export function tryWaitMs(wait: Duration): number {
  * option; sends nothing.
  */
 export function resolveLockOptions(options: LockOptions): LockSettings {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', 'must be an object with at least a key')
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw new InvalidOptionError(name, 'is not a lock option')
-  }
+  checkOptionNames(options, KNOWN_OPTIONS, 'a key', 'lock')
   if (options.key === undefined) throw new InvalidOptionError('key', 'missing key')
   const key = checkKey(options.key, 'key', false)
   valueBytes(options.value, 'value')
-  if (options.session !== undefined && (typeof options.session !== 'string' || options.session === '')) {
-    throw new InvalidOptionError('session', 'must be a non-empty session ID')
-  }
-  if (options.sessionName !== undefined && typeof options.sessionName !== 'string') {
-    throw new InvalidOptionError('sessionName', 'must be a string')
-  }
-  if (options.lockTryOnce !== undefined && typeof options.lockTryOnce !== 'boolean') {
-    throw new InvalidOptionError('lockTryOnce', 'must be a boolean')
-  }
-  const monitorRetries = options.monitorRetries ?? 0
-  if (!Number.isSafeInteger(monitorRetries) || monitorRetries < 0) {
-    throw new InvalidOptionError('monitorRetries', 'must be a non-negative integer')
-  }
+  checkSession(options.session)
+  checkOptionalString(options.sessionName, 'sessionName')
+  checkOptionalBoolean(options.lockTryOnce, 'lockTryOnce')
+  const monitorRetries = monitorRetriesOf(options.monitorRetries)
   const sessionTTL = options.sessionTTL ?? DEFAULT_LOCK_SESSION_TTL
   const sessionTTLMs = positiveMs(sessionTTL, 'sessionTTL')
   const sessionOptions: SessionCreateOptions = options.sessionOptions ?? {

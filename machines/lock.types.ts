@@ -4,40 +4,18 @@
 import type { Duration } from '../src/consul/duration.js'
 import type { LockLostReason } from '../src/errors.js'
 import type { LockSettings } from './lock.options.js'
+import type { SessionContext, SessionSignal } from './session-lifecycle.types.js'
 
-export interface LockContext {
+/** The lock's context: the shared session lifecycle fields, and the lock's own. */
+export interface LockContext extends SessionContext {
   /** The validated options. */
   settings: LockSettings
-  /** The session locking (ours or the caller's); `null` before one exists. */
-  session: string | null
-  /** True when the machine created `session` and must renew and destroy it. */
-  ownsSession: boolean
-  /** The TTL renewal works with, in ms: the configured one, then the server's. */
-  ttlMs: number
-  /** How long the lease had left when the last successful renew (or the create) answered. */
-  leaseMs: number
-  /** The last renew failure, reported if renewal never recovers while pending. */
-  renewError: unknown
-  /** The index the waiting loop blocks on (`0n`: read at once). */
-  waitIndex: bigint
   /** The ModifyIndex at which the key was last read free (`null`: absent). */
   freeAtIndex: bigint | null
   /** Consecutive lock-delay backoffs in this attempt. */
   backoffAttempt: number
-  /** Whether this attempt gives up after `tryWaitMs` (tryAcquire / lockTryOnce). */
-  tryOnce: boolean
-  /** The try-once budget left for the current phase, in ms (less what the session create took). */
-  tryWaitMs: number
-  /** The index the monitor blocks on. */
-  monitorIndex: bigint
-  /** Consecutive monitor read failures. */
-  monitorFailures: number
-  /** Retries of the current cleanup step (release or destroy) so far. */
-  cleanupRetries: number
   /** The indexes of the acquiring write; `null` when not held. */
   lease: { lockIndex: bigint; modifyIndex: bigint } | null
-  /** An ACQUIRE that arrived while the lock was still cleaning up: started once idle. */
-  queuedAcquire: Omit<Extract<LockCommand, { type: 'ACQUIRE' }>, 'type'> | null
 }
 
 /** Events a user (or a parent machine) sends to the lock. */
@@ -55,12 +33,7 @@ export type LockCommand =
   | { type: 'DESTROY' }
 
 /** Events the machine raises for itself, from the renewal region to the lock region. */
-export type LockSignal =
-  | { type: 'session.renewed' }
-  | { type: 'session.renewFailed'; error: unknown }
-  | { type: 'session.expired' }
-  | { type: 'session.invalidated' }
-  | { type: 'lock.tryBudgetSpent' }
+export type LockSignal = SessionSignal | { type: 'lock.tryBudgetSpent' }
 
 export type LockEvent = LockCommand | LockSignal
 

@@ -1,9 +1,26 @@
 /**
- * The semaphore machine's events, emitted events and tags (its context is defined with the
- * machine's setup).
+ * The semaphore machine's context, events, emitted events and tags.
  */
 import type { Duration } from '../src/consul/duration.js'
 import type { SemaphoreLostReason } from '../src/errors.js'
+import type { SemaphoreSettings } from './semaphore.options.js'
+import type { SessionContext, SessionSignal } from './session-lifecycle.types.js'
+
+/** The semaphore's context: the shared session lifecycle fields, and the semaphore's own. */
+export interface SemaphoreContext extends SessionContext {
+  /** The validated options. */
+  settings: SemaphoreSettings
+  /**
+   * The check-and-set write of the `.lock` record about to be sent or in flight: the encoded
+   * record, the ModifyIndex it was read at, and the holders it lists (a claim adds us, a release
+   * removes us).
+   */
+  recordWrite: { value: string; modifyIndex: bigint; holders: readonly string[] } | null
+  /** The ModifyIndex at which DESTROY found the record free. */
+  freeAtIndex: bigint | null
+  /** The holders of the record once our slot was taken; `null` when no slot is held. */
+  lease: { holders: readonly string[] } | null
+}
 
 /** Events a user (or a parent machine) sends to the semaphore. */
 export type SemaphoreCommand =
@@ -18,6 +35,11 @@ export type SemaphoreCommand =
   | { type: 'RELEASE' }
   /** Delete `<prefix>/.lock` if no live session holds a slot (Go's `Semaphore.Destroy`). */
   | { type: 'DESTROY' }
+
+/** Events the machine raises for itself: the renewal region's signals, and the end of a try-once budget. */
+export type SemaphoreSignal = SessionSignal | { type: 'semaphore.tryBudgetSpent' }
+
+export type SemaphoreEvent = SemaphoreCommand | SemaphoreSignal
 
 /**
  * What the semaphore tells observers (`actor.on(type, …)`) and, when embedded, its parent.

@@ -362,15 +362,16 @@ export class SemaphoreLostError extends ConsulLockMachineError {
 
 /**
  * `proclaim` (or a fenced call of an election) found that this candidate no longer leads: the
- * election's key is not held by its session.
+ * election's key is not held by its session. The `cause` is the `LockLostError` saying why, when
+ * this candidate had led.
  */
 export class NotLeaderError extends ConsulLockMachineError {
   static override readonly brand: symbol = brandOf('NotLeaderError')
 
   readonly key: string
 
-  constructor(key: string) {
-    super('ENOTLEADER', `Not the leader of '${key}'`)
+  constructor(key: string, options?: ErrorOptions) {
+    super('ENOTLEADER', `Not the leader of '${key}'`, options)
     this.name = 'NotLeaderError'
     this.key = key
   }

@@ -2,9 +2,16 @@
  * consul-lock-machine: the public API. An explicit export list, no `export *`.
  */
 
-export { createLockMachine, lockMachine } from '../machines/index.js'
+export {
+  createLockMachine,
+  createSemaphoreMachine,
+  lockMachine,
+  semaphoreMachine,
+} from '../machines/index.js'
 export type { LockOptions } from '../machines/lock.options.js'
 export type { LockNotification, LockTag } from '../machines/lock.types.js'
+export type { SemaphoreOptions } from '../machines/semaphore.options.js'
+export type { SemaphoreNotification, SemaphoreTag } from '../machines/semaphore.types.js'
 export { Consul } from './client.js'
 export type {
   CallOptions,
@@ -44,6 +51,15 @@ export type {
 } from './consul/index.js'
 export { nextWaitIndex } from './consul/index.js'
 export {
+  type CampaignOptions,
+  Election,
+  type ElectionOptions,
+  type LeaderInfo,
+  type LeaderWork,
+  type ObserveOptions,
+  type RunOptions,
+} from './election.js'
+export {
   ClientClosedError,
   ConsulError,
   ConsulLockMachineError,
@@ -56,6 +72,14 @@ export {
   LockLostError,
   type LockLostReason,
   LockNotHeldError,
+  NotLeaderError,
+  SemaphoreConflictError,
+  SemaphoreHeldError,
+  SemaphoreInUseError,
+  SemaphoreLimitError,
+  SemaphoreLostError,
+  type SemaphoreLostReason,
+  SemaphoreNotHeldError,
 } from './errors.js'
 export {
   type AcquireOptions,
@@ -64,3 +88,4 @@ export {
   type LockActorOptions,
   type TryAcquireOptions,
 } from './lock.js'
+export { Semaphore, type SemaphoreActorOptions, type SemaphoreLease } from './semaphore.js'

@@ -7,21 +7,21 @@ import type { SessionEndpoint } from '../../src/consul/session.js'
 import type { CallOptions, TxnOp, TxnResult } from '../../src/consul/types.js'
 
 export interface LockClient {
-  readonly kv: Pick<KVEndpoint, 'get' | 'release' | 'delete'>
+  readonly kv: Pick<KVEndpoint, 'get' | 'list' | 'put' | 'acquire' | 'release' | 'delete'>
   readonly session: Pick<SessionEndpoint, 'create' | 'renew' | 'destroy'>
   txn(ops: readonly TxnOp[], options?: CallOptions): Promise<TxnResult>
 }
 
 function unbound(): never {
   throw new Error(
-    'This machine has no Consul client: use createLockMachine(consul), or ' +
-      'lockMachine.provide({ actors: createLockActors(consul) }).',
+    'This machine has no Consul client: use createLockMachine(consul) or createSemaphoreMachine(consul), ' +
+      'or provide the actors: lockMachine.provide({ actors: createLockActors(consul) }).',
   )
 }
 
 /** A client whose every call fails: the actors of a machine nobody bound to Consul. @internal */
 export const UNBOUND_CLIENT: LockClient = {
-  kv: { get: unbound, release: unbound, delete: unbound },
+  kv: { get: unbound, list: unbound, put: unbound, acquire: unbound, release: unbound, delete: unbound },
   session: { create: unbound, renew: unbound, destroy: unbound },
   txn: unbound,
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Consul } from '../../src/client.js'
 import type { Lock } from '../../src/lock.js'
+import type { Semaphore } from '../../src/semaphore.js'
 import { type RunningProcess, startProcess } from '../support/cli-process.js'
 import { clientFor } from '../support/client-target.js'
 import {
@@ -15,6 +16,7 @@ import {
   startTarget,
   uniquePrefix,
 } from '../support/consul-target.js'
+import { readSemaphoreRecord, recordJson } from '../support/semaphore-helpers.js'
 
 const run = promisify(execFile)
 const sourceDir = fileURLToPath(new URL('./go-client', import.meta.url))
@@ -174,6 +176,60 @@ describe.skipIf(goMissing)('the official Go client against the target', () => {
       await waiter.waitForOutput(/"step":"released","ok":true/)
       expect(await waiter.exited).toBe(0)
       await lock.destroy()
+    })
+  })
+
+  describe("contending with Go's api.Semaphore for the only slot of a limit-1 semaphore", () => {
+    let go: RunningProcess | undefined
+    const semaphores: Semaphore[] = []
+    const startGo = (name: 'semaphore-hold' | 'semaphore-wait', prefix: string) => {
+      go = startProcess(binary, [name, prefix], { env: goEnv(), stdin: 'pipe' })
+      return go
+    }
+    const ourSemaphore = (prefix: string) => {
+      const semaphore = consul.semaphore({ prefix, limit: 1, value: 'ts' })
+      semaphores.push(semaphore)
+      return semaphore
+    }
+    afterEach(async () => {
+      go?.child.kill()
+      for (const semaphore of semaphores.splice(0)) await semaphore[Symbol.asyncDispose]()
+    })
+
+    it('waits while Go holds the slot and takes it as soon as Go releases', async () => {
+      const prefix = uniquePrefix('go-holds-slot')
+      const holder = startGo('semaphore-hold', prefix)
+      await holder.waitForOutput(/"step":"held","ok":true/)
+      const semaphore = ourSemaphore(prefix)
+      expect(await semaphore.tryAcquire({ wait: 300 })).toBeNull()
+      const acquired = semaphore.acquire()
+      holder.child.stdin?.end('release\n')
+      await holder.waitForOutput(/"step":"released","ok":true/)
+      const releasedAt = performance.now()
+      const lease = await acquired
+      expect(performance.now() - releasedAt).toBeLessThan(1_000)
+      const record = await readSemaphoreRecord(consul, prefix)
+      expect(record?.text).toBe(recordJson(1, [lease.session]))
+      expect(record?.flags).toBe(0xe0f69a2baa414de0n)
+      await semaphore.release()
+      await semaphore.destroy()
+    })
+
+    it('makes Go wait while we hold the slot, and Go takes it once we release', async () => {
+      const prefix = uniquePrefix('ts-holds-slot')
+      const semaphore = ourSemaphore(prefix)
+      const lease = await semaphore.acquire()
+      const waiter = startGo('semaphore-wait', prefix)
+      await waiter.waitForOutput(/"step":"waiting"/)
+      // Our monitor and Go's wait both block on the prefix: Go saw the slot taken.
+      await blockingQueriesHeld(target, 2)
+      expect(waiter.stdout()).not.toMatch(/"step":"held"/)
+      expect((await readSemaphoreRecord(consul, prefix))?.holders).toEqual([lease.session])
+      await semaphore.release()
+      await waiter.waitForOutput(/"step":"held","ok":true/)
+      await waiter.waitForOutput(/"step":"released","ok":true/)
+      expect(await waiter.exited).toBe(0)
+      await semaphore.destroy()
     })
   })
 })

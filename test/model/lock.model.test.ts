@@ -10,20 +10,17 @@
  * are joined paths: a shortest path to where the loop starts plus a scripted tail.
  */
 import { describe, expect, it } from 'vitest'
-import { getPathsFromEvents, joinPaths } from 'xstate/graph'
-import type { LockOptions } from '../../machines/lock.options.js'
+import type { lockMachine } from '../../machines/lock.machine.js'
 import { CLEANUP_RETRIES, lockDelayBackoffMs } from '../../machines/lock.timing.js'
-import { allStateNodeIds, stateNodesOn } from './support/coverage.js'
-import { CREATED_SESSION, eventVariants, type ModelEvent, variant } from './support/lock-events.js'
-import { describePath, type ModelPath, replay } from './support/replay.js'
-import {
-  type ModelOptions,
-  rehydrate,
-  scripted,
-  shortestPaths,
-  transitionCoveringPaths,
-} from './support/select-paths.js'
-import { serializeTimed, type TimedSnapshot, timedLockLogic } from './support/timed-lock-model.js'
+import { type ModelEvent, scriptEvents } from './support/events.js'
+import { CREATED_SESSION, eventVariants } from './support/lock-events.js'
+import { LOCK, type LockModelSnapshot as TimedSnapshot } from './support/lock-model.js'
+import { modelSuite, type NamedModel } from './support/model-suite.js'
+import { emittedTypes } from './support/path-names.js'
+import { joinedPath, type ModelOptions as Options, shortestPaths } from './support/select-paths.js'
+
+type Machine = typeof lockMachine
+type ModelOptions = Options<Machine>
 
 /**
  * Timing: TTL 1 s (renew every 500 ms, a renew times out after 250 ms and is retried after
@@ -40,7 +37,7 @@ const MANAGED: ModelOptions = {
 }
 
 const MANAGED_MODEL = { name: 'a lock creating its own session', ...MANAGED }
-const MODELS: Array<{ name: string } & ModelOptions> = [
+const MODELS: NamedModel<Machine>[] = [
   MANAGED_MODEL,
   {
     name: "a lock on the caller's session",
@@ -56,108 +53,15 @@ const MODELS: Array<{ name: string } & ModelOptions> = [
   },
 ]
 
-/** The state nodes the replayed paths pass through (checked at the end). */
-const visited = new Set<string>()
-
-function stateName(value: unknown): string {
-  if (typeof value === 'string') return value
-  return Object.entries(value as Record<string, unknown>)
-    .map(([key, child]) => (typeof child === 'string' ? `${key}.${child}` : `${key}(${stateName(child)})`))
-    .join(', ')
-}
-
-const title = (path: ModelPath) => `${describePath(path)} ⇒ ${stateName(path.state.lock.value)}`
-
-/** The type of every notification emitted along `path`, oldest first. */
-const emittedTypes = (path: ModelPath) =>
-  path.steps.flatMap((step) => step.state.emitted.map((event) => event.type))
-
-async function replayed(path: ModelPath, input: LockOptions) {
-  stateNodesOn(path, visited)
-  return replay(path, input)
-}
-
-const shortest = new Map(MODELS.map((model) => [model, shortestPaths(model)]))
-const coveredTransitions = new Set<string>()
+const { replayed, shortestOf, describeGeneratedPaths, itReachedEveryStateNode } = modelSuite(LOCK, MODELS)
 
 describe('lock machine, model-based', () => {
-  for (const model of MODELS) {
-    const paths = transitionCoveringPaths(shortest.get(model) ?? [], model, coveredTransitions)
-    describe(`${model.name} (${paths.length} ${paths.length === 1 ? 'path' : 'paths'})`, () => {
-      for (const path of paths) {
-        it(title(path), async () => {
-          await replayed(path, model.input)
-        })
-      }
-    })
-  }
-
-  describe('every reachable model state keeps the invariants', () => {
-    for (const model of MODELS) {
-      it(model.name, () => {
-        for (const { state } of shortest.get(model) ?? []) {
-          const lock = state.lock
-          const at = `${stateName(lock.value)} ${JSON.stringify(lock.context.session)}`
-          expect(lock.status, at).toBe('active')
-          const phases = ['idle', 'pending', 'held', 'releasing', 'destroying'].filter((tag) =>
-            lock.hasTag(tag as never),
-          )
-          expect(phases, `one phase tag, ${at}`).toHaveLength(1)
-          if (lock.hasTag('suspect')) expect(phases, `suspect only while held, ${at}`).toEqual(['held'])
-          if (lock.hasTag('held')) {
-            expect(lock.context.lease, `held with fencing indexes, ${at}`).not.toBeNull()
-            expect(lock.context.session, `held with a session, ${at}`).not.toBeNull()
-          }
-          if (lock.hasTag('idle')) {
-            expect(state.timers, `no timer left running, ${at}`).toEqual([])
-            expect(Object.keys(lock.children), `no Consul call left running, ${at}`).toEqual([])
-          }
-          if (lock.matches({ session: { renewing: 'keepingAlive' } })) {
-            expect(lock.context.ownsSession, `renews only its own session, ${at}`).toBe(true)
-          }
-          expect(
-            lock.context.cleanupRetries,
-            `retries a cleanup step at most ${CLEANUP_RETRIES} times, ${at}`,
-          ).toBeLessThanOrEqual(CLEANUP_RETRIES)
-        }
-      })
-    }
-  })
-
-  describe('RELEASE and CANCEL mean the same wherever there is something to give up', () => {
-    /** Where `command` leads from `state`: the next model state and what it emits. */
-    const outcomeOf = (state: TimedSnapshot, type: 'RELEASE' | 'CANCEL') => {
-      const next = timedLockLogic.transition(state, { type }, undefined as never)
-      return { state: JSON.parse(serializeTimed(next)) as unknown, emitted: next.emitted }
-    }
-    for (const model of MODELS) {
-      it(model.name, () => {
-        const states = (shortest.get(model) ?? []).map((path) => path.state)
-        const pendingOrHeld = states.filter(
-          (state) => state.lock.hasTag('pending') || state.lock.hasTag('held'),
-        )
-        expect(pendingOrHeld.some((state) => state.lock.hasTag('pending'))).toBe(true)
-        expect(pendingOrHeld.some((state) => state.lock.hasTag('held'))).toBe(true)
-        for (const state of pendingOrHeld) {
-          const at = stateName(state.lock.value)
-          expect(outcomeOf(state, 'RELEASE'), at).toEqual(outcomeOf(state, 'CANCEL'))
-          expect(outcomeOf(state, 'CANCEL').state, `${at} is left`).not.toEqual(
-            JSON.parse(serializeTimed(state)),
-          )
-        }
-      })
-    }
-  })
+  describeGeneratedPaths()
 
   describe('loops and scenarios, as joined paths', () => {
     const { variants } = MANAGED
-    const paths = shortest.get(MANAGED_MODEL) ?? []
-    const ev = (type: string, label?: string) => variant(variants, type, label)
-    const done = (actor: string, label?: string) => ev(`xstate.done.actor.${actor}`, label)
-    const failed = (actor: string, label?: string) => ev(`xstate.error.actor.${actor}`, label)
-    const delayed = (delay: string, stateId: string): ModelEvent => ({
-      type: `xstate.after.${delay}.${stateId}`,
-    })
+    const paths = shortestOf(MANAGED_MODEL)
+    const { ev, done, failed, delayed } = scriptEvents(variants)
     const BACKOFF = delayed('lockDelayBackoff', 'lock.session.lock.pending.backoff')
     const MONITOR_RETRY = delayed('monitorRetry', 'lock.session.lock.held.monitoring.retrying.pausing')
     const RENEW_INTERVAL = delayed('renewInterval', 'lock.session.renewing.keepingAlive.scheduled')
@@ -168,25 +72,18 @@ describe('lock machine, model-based', () => {
     const DESTROY_RETRY = delayed('cleanupRetry', 'lock.releasing.retryingDestroy')
 
     /** The shortest generated path to a state matching `where`, joined with `tail`. */
-    function joined(where: (state: TimedSnapshot) => boolean, tail: ModelEvent[], options = MANAGED) {
-      const source = options === MANAGED ? paths : shortestPaths(options)
-      const found = source.find((path) => where(path.state))
-      if (found === undefined) throw new Error('no generated path reaches the start of the loop')
-      const head = rehydrate(found, options.input)
-      const [rest] = getPathsFromEvents(timedLockLogic, tail, scripted(options, head.state))
-      if (rest === undefined) throw new Error('the scripted tail does not replay in the model')
-      return rehydrate(joinPaths(head, rest), options.input)
-    }
+    const joined = (where: (state: TimedSnapshot) => boolean, tail: ModelEvent[], options = MANAGED) =>
+      joinedPath(LOCK, options, options === MANAGED ? paths : shortestPaths(LOCK, options), where, tail)
 
     const fresh = (state: TimedSnapshot) =>
-      !state.lock.context.tryOnce && state.lock.context.queuedAcquire === null
+      !state.machine.context.tryOnce && state.machine.context.queuedAcquire === null
     const waiting = (state: TimedSnapshot) =>
-      fresh(state) && state.lock.matches({ session: { lock: { pending: 'waiting' } } })
+      fresh(state) && state.machine.matches({ session: { lock: { pending: 'waiting' } } })
     const held = (state: TimedSnapshot) =>
       fresh(state) &&
-      state.lock.matches({ session: { lock: { held: { monitoring: 'watching', lease: 'sound' } } } })
+      state.machine.matches({ session: { lock: { held: { monitoring: 'watching', lease: 'sound' } } } })
     const inFlight = (state: TimedSnapshot) =>
-      fresh(state) && state.lock.matches({ session: { lock: { pending: { acquiring: 'inFlight' } } } })
+      fresh(state) && state.machine.matches({ session: { lock: { pending: { acquiring: 'inFlight' } } } })
 
     it('waiting ⇄ acquiring → backoff → waiting: three lock-delay rounds, each backoff twice as long, then held', async () => {
       const path = joined(waiting, [
@@ -213,7 +110,7 @@ describe('lock machine, model-based', () => {
       // its index; once held, the monitor blocks on the ModifyIndex of our own acquiring write (9).
       const indexes = fakes.readKey.inputs().map((input) => input.index)
       expect(indexes).toEqual([0n, 9n, 10n, 0n, 0n, 0n, 9n])
-      expect(path.state.lock.hasTag('held')).toBe(true)
+      expect(path.state.machine.hasTag('held')).toBe(true)
     })
 
     it('monitor retries: watching → retrying → watching → retrying → lost (monitor-failed) → idle', async () => {
@@ -231,7 +128,7 @@ describe('lock machine, model-based', () => {
       const { fired } = await replayed(path, MANAGED.input)
       expect(fired.map((timer) => timer.waitedMs)).toEqual([100, 100])
       expect(emittedTypes(path).slice(-3)).toEqual(['lock.suspect', 'lock.suspect', 'lock.lost'])
-      expect(path.state.lock.value).toBe('idle')
+      expect(path.state.machine.value).toBe('idle')
     })
 
     it('renew retries while held: renewingSession → retrying (suspect) → renewingSession → keepingAlive (sound)', async () => {
@@ -246,9 +143,9 @@ describe('lock machine, model-based', () => {
       ])
       const { fired } = await replayed(path, MANAGED.input)
       expect(fired.map((timer) => timer.waitedMs)).toEqual([500, 250, 500])
-      const tags = path.steps.map((step) => step.state.lock.hasTag('suspect'))
+      const tags = path.steps.map((step) => step.state.machine.hasTag('suspect'))
       expect(tags.slice(-7)).toEqual([false, true, true, false, false, false, false])
-      expect(path.state.lock.hasTag('held')).toBe(true)
+      expect(path.state.machine.hasTag('held')).toBe(true)
     })
 
     it('lost (taken) → idle → ACQUIRE again → held, with a new session', async () => {
@@ -264,7 +161,7 @@ describe('lock machine, model-based', () => {
       const { fakes } = await replayed(path, MANAGED.input)
       expect(fakes.createSession.calls).toHaveLength(2)
       expect(emittedTypes(path).slice(-2)).toEqual(['lock.lost', 'lock.acquired'])
-      expect(path.state.lock.hasTag('held')).toBe(true)
+      expect(path.state.machine.hasTag('held')).toBe(true)
     })
 
     it('a bare ACQUIRE with lockTryOnce gives up lockWaitTime after it was sent: lock.timeout, session destroyed, idle', async () => {
@@ -274,7 +171,7 @@ describe('lock machine, model-based', () => {
         maxDepth: 3,
       }
       const path = joined(
-        (state) => state.lock.matches({ session: { lock: { pending: 'waiting' } } }),
+        (state) => state.machine.matches({ session: { lock: { pending: 'waiting' } } }),
         [
           done('readKey', 'held by other'),
           delayed('tryBudget', 'lock.session.lock.pending'),
@@ -287,7 +184,7 @@ describe('lock machine, model-based', () => {
       // The budget (lockWaitTime 450 ms) counts from the ACQUIRE: the create took 20 ms of it.
       expect(fired).toEqual([{ type: 'xstate.after.tryBudget.lock.session.lock.pending', waitedMs: 430 }])
       expect(emittedTypes(path)).toEqual(['lock.timeout'])
-      expect(path.state.lock.value).toBe('idle')
+      expect(path.state.machine.value).toBe('idle')
     })
 
     it('a lock acquired while its session renewal is failing is suspect from the start', async () => {
@@ -299,9 +196,9 @@ describe('lock machine, model-based', () => {
         done('acquireKey', 'acquired'),
       ])
       await replayed(path, MANAGED.input)
-      expect(path.state.lock.matches({ session: { renewing: { keepingAlive: 'retrying' } } })).toBe(true)
+      expect(path.state.machine.matches({ session: { renewing: { keepingAlive: 'retrying' } } })).toBe(true)
       // The lease runs out 980 ms after the create unless the retried renew succeeds.
-      expect(path.state.lock.hasTag('suspect')).toBe(true)
+      expect(path.state.machine.hasTag('suspect')).toBe(true)
       expect(path.state.emitted.map((event) => event.type)).toEqual(['lock.acquired', 'lock.suspect'])
     })
 
@@ -326,7 +223,7 @@ describe('lock machine, model-based', () => {
         expect(pauses.slice(1)).toEqual(pauses.slice(0, -1).map((pause) => pause * 2))
       }
       expect(emittedTypes(path).slice(-3)).toEqual(['lock.error', 'lock.error', 'lock.released'])
-      expect(path.state.lock.value).toBe('idle')
+      expect(path.state.machine.value).toBe('idle')
     })
 
     it('the lease runs out during an acquire: lock.error, the write awaited, acquired anyway → key released, session destroyed', async () => {
@@ -343,7 +240,7 @@ describe('lock machine, model-based', () => {
       const { fakes } = await replayed(path, MANAGED.input)
       const tail = path.steps.slice(-4)
       expect(
-        tail[0]?.state.lock.matches({ session: { lock: { pending: { acquiring: 'cancelled' } } } }),
+        tail[0]?.state.machine.matches({ session: { lock: { pending: { acquiring: 'cancelled' } } } }),
       ).toBe(true)
       expect(tail[0]?.state.emitted.map((event) => event.type)).toEqual(['lock.error'])
       expect(emittedTypes(path)).not.toContain('lock.acquired')
@@ -351,7 +248,7 @@ describe('lock machine, model-based', () => {
       expect(fakes.acquireKey.last().signal.aborted).toBe(false)
       expect(fakes.releaseKey.inputs()).toEqual([{ key: 'k', session: CREATED_SESSION, value: null }])
       expect(fakes.destroySession.inputs()).toEqual([{ session: CREATED_SESSION }])
-      expect(path.state.lock.value).toBe('idle')
+      expect(path.state.machine.value).toBe('idle')
     })
 
     it('an acquire refused for its session starts over with a new session, and acquires with it', async () => {
@@ -367,7 +264,7 @@ describe('lock machine, model-based', () => {
       expect(fakes.releaseKey.calls).toHaveLength(0)
       expect(fakes.destroySession.calls).toHaveLength(0)
       expect(emittedTypes(path)).toEqual(['lock.acquired'])
-      expect(path.state.lock.hasTag('held')).toBe(true)
+      expect(path.state.machine.hasTag('held')).toBe(true)
     })
 
     describe('a CANCEL drops an ACQUIRE queued behind a cleanup: the lock ends idle', () => {
@@ -386,7 +283,7 @@ describe('lock machine, model-based', () => {
         ],
         [
           'a cancelled session create',
-          (state) => fresh(state) && state.lock.matches({ creatingSession: 'requested' }),
+          (state) => fresh(state) && state.machine.matches({ creatingSession: 'requested' }),
           [{ type: 'CANCEL' }],
           [done('createSession'), done('destroySession')],
         ],
@@ -395,14 +292,11 @@ describe('lock machine, model-based', () => {
         it(cleanup, async () => {
           const path = joined(start, [...enter, ev('ACQUIRE'), { type: 'CANCEL' }, ...finish])
           await replayed(path, MANAGED.input)
-          expect(path.state.lock.value).toBe('idle')
+          expect(path.state.machine.value).toBe('idle')
         })
       }
     })
   })
 
-  it('the replayed paths pass through every state node of the chart', () => {
-    const missing = allStateNodeIds().filter((id) => !visited.has(id))
-    expect(missing).toEqual([])
-  })
+  itReachedEveryStateNode()
 })

@@ -20,13 +20,14 @@ async function load(kind: 'import' | 'require', entry: string): Promise<string[]
 describe('the built package', () => {
   beforeAll(assertBuildIsFresh)
   for (const kind of ['import', 'require'] as const) {
-    it(`exposes exactly the client, errors, lock machine and helpers through ${kind}('consul-lock-machine')`, async () => {
+    it(`exposes exactly the client, facades, errors, machines and helpers through ${kind}('consul-lock-machine')`, async () => {
       expect(await load(kind, 'consul-lock-machine')).toEqual([
         'ClientClosedError',
         'Consul',
         'ConsulError',
         'ConsulLockMachineError',
         'ConsulTransportError',
+        'Election',
         'InvalidOptionError',
         'Lock',
         'LockConflictError',
@@ -34,10 +35,20 @@ describe('the built package', () => {
         'LockInUseError',
         'LockLostError',
         'LockNotHeldError',
+        'NotLeaderError',
+        'Semaphore',
+        'SemaphoreConflictError',
+        'SemaphoreHeldError',
+        'SemaphoreInUseError',
+        'SemaphoreLimitError',
+        'SemaphoreLostError',
+        'SemaphoreNotHeldError',
         'createLockMachine',
+        'createSemaphoreMachine',
         'isRetryable',
         'lockMachine',
         'nextWaitIndex',
+        'semaphoreMachine',
       ])
     })
 
@@ -52,8 +63,12 @@ describe('the built package', () => {
           'SEMAPHORE_FLAG_VALUE',
           'createLockActors',
           'createLockMachine',
+          'createSemaphoreActors',
+          'createSemaphoreMachine',
           'lockMachine',
           'resolveLockOptions',
+          'resolveSemaphoreOptions',
+          'semaphoreMachine',
         ]),
       )
     })

@@ -4,10 +4,16 @@
  * that takes a key by raw HTTP exactly the way Go's `api.Lock` does.
  */
 import { afterEach, expect } from 'vitest'
-import { type AnyActorRef, type InspectionEvent, waitFor } from 'xstate'
+import {
+  type Actor,
+  type AnyActorLogic,
+  type AnyActorRef,
+  type EmittedFrom,
+  type InspectionEvent,
+  waitFor,
+} from 'xstate'
 import { LOCK_FLAG_VALUE } from '../../machines/flags.js'
 import type { LockOptions } from '../../machines/lock.options.js'
-import type { LockNotification } from '../../machines/lock.types.js'
 import type { Consul } from '../../src/client.js'
 import type { Lock, LockActorOptions } from '../../src/lock.js'
 import type { ClientSuite } from './client-target.js'
@@ -17,18 +23,18 @@ import { createSession, raw } from './raw-http.js'
 /** `LockFlagValue` as it appears in Consul's JSON and in Go's query strings. */
 export const LOCK_FLAGS_DECIMAL = LOCK_FLAG_VALUE.toString()
 
-type LockActor = Lock['actor']
-type NotificationOf<T extends LockNotification['type']> = Extract<LockNotification, { type: T }>
+type EmittedBy<TActor> = TActor extends Actor<infer TLogic> ? EmittedFrom<TLogic> : never
+type NotificationOf<TActor, T> = Extract<EmittedBy<TActor>, { type: T }>
 
-/** Resolves with the next notification of `type` the lock's actor emits (`actor.on`). */
-export function nextNotification<T extends LockNotification['type']>(
-  actor: LockActor,
-  type: T,
-): Promise<NotificationOf<T>> {
+/** Resolves with the next notification of `type` the actor (a lock's, a semaphore's) emits. */
+export function nextNotification<
+  TActor extends Actor<AnyActorLogic>,
+  const T extends EmittedBy<TActor>['type'],
+>(actor: TActor, type: T): Promise<NotificationOf<TActor, T>> {
   return new Promise((resolve) => {
     const subscription = actor.on(type, (event) => {
       subscription.unsubscribe()
-      resolve(event as NotificationOf<T>)
+      resolve(event as NotificationOf<TActor, T>)
     })
   })
 }
@@ -71,6 +77,25 @@ export async function holderOf(consul: Consul, key: string): Promise<string | un
   return (await consul.kv.get(key)).value?.session
 }
 
+/**
+ * Returns a function that registers a lock or semaphore to dispose after each test of the
+ * calling file; then no session named `sessionName` may be left on the target.
+ */
+export function useDisposedAfterEach(
+  suite: ClientSuite,
+  sessionName: string,
+): <T extends AsyncDisposable>(made: T) => T {
+  const made: AsyncDisposable[] = []
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((item) => item[Symbol.asyncDispose]()))
+    expect(await sessionsNamed(suite.consul, sessionName)).toEqual([])
+  })
+  return (item) => {
+    made.push(item)
+    return item
+  }
+}
+
 export interface LockFactory {
   /** The name of every session the factory's locks create; checked for leaks after each test. */
   readonly sessionName: string
@@ -90,14 +115,9 @@ export interface LockFactory {
  * released, its session destroyed) and no session named `sessionName` may be left on the target.
  */
 export function useLocks(suite: ClientSuite): LockFactory {
-  const made: Lock[] = []
   const sessionName = `${suite.prefix} lock`
+  const disposeAfterEach = useDisposedAfterEach(suite, sessionName)
   let keys = 0
-  afterEach(async () => {
-    const locks = made.splice(0)
-    await Promise.all(locks.map((lock) => lock[Symbol.asyncDispose]()))
-    expect(await sessionsNamed(suite.consul, sessionName)).toEqual([])
-  })
   return {
     sessionName,
     get ttlMs() {
@@ -115,8 +135,7 @@ export function useLocks(suite: ClientSuite): LockFactory {
         },
         actorOptions,
       )
-      made.push(lock)
-      return lock
+      return disposeAfterEach(lock)
     },
   }
 }

@@ -48,6 +48,9 @@ func main() {
 		"semaphore": semaphoreScenario,
 		"lock-hold": lockHoldScenario,
 		"lock-wait": lockWaitScenario,
+		// The semaphore twins of lock-hold and lock-wait, on a limit-1 semaphore.
+		"semaphore-hold": semaphoreHoldScenario,
+		"semaphore-wait": semaphoreWaitScenario,
 	}
 	run, ok := scenarios[os.Args[1]]
 	if !ok {
@@ -227,4 +230,44 @@ func lockWaitScenario(c *api.Client, key string) {
 	}
 	report("held", nil, nil)
 	report("released", nil, lock.Unlock())
+}
+
+// limitOneSemaphore is the semaphore the semaphore-hold and semaphore-wait scenarios share.
+func limitOneSemaphore(c *api.Client, prefix string) (*api.Semaphore, error) {
+	return c.SemaphoreOpts(&api.SemaphoreOptions{Prefix: prefix, Limit: 1, Value: []byte("go"), SessionTTL: "10s"})
+}
+
+// semaphoreHoldScenario takes the only slot of a limit-1 semaphore at prefix with Go's
+// api.Semaphore, reports "held", then holds it until a line arrives on stdin, releases and
+// reports "released".
+func semaphoreHoldScenario(c *api.Client, prefix string) {
+	sema, err := limitOneSemaphore(c, prefix)
+	if err != nil {
+		report("semaphore-opts", nil, err)
+		return
+	}
+	if _, err := sema.Acquire(nil); err != nil {
+		report("held", nil, err)
+		return
+	}
+	report("held", nil, nil)
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	report("released", nil, sema.Release())
+}
+
+// semaphoreWaitScenario reports "waiting", blocks in Go's api.Semaphore until it holds the only
+// slot of a limit-1 semaphore at prefix, reports "held", then releases and reports "released".
+func semaphoreWaitScenario(c *api.Client, prefix string) {
+	sema, err := limitOneSemaphore(c, prefix)
+	if err != nil {
+		report("semaphore-opts", nil, err)
+		return
+	}
+	report("waiting", nil, nil)
+	if _, err := sema.Acquire(nil); err != nil {
+		report("held", nil, err)
+		return
+	}
+	report("held", nil, nil)
+	report("released", nil, sema.Release())
 }

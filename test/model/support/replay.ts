@@ -1,29 +1,19 @@
 /**
- * Replays a model path against a live lock actor (the fake Consul actors and simulated clock of
- * `test/support/lock-harness.ts`) and checks, after every step, that the actor is where the
- * model says: state value, tags, the context that decides what comes next, the Consul calls in
- * flight and what it emitted. Whenever it is idle, no session it created may be left behind.
+ * Replays a model path against a live actor of the machine (fake Consul actors and a simulated
+ * clock) and checks, after every step, that the actor is where the model says: state value,
+ * tags, the context that decides what comes next, the Consul calls in flight and what it
+ * emitted; that the model state keeps the machine's invariants; and the machine's ledger (what
+ * the fake Consul holds on its behalf, what it notified so far).
  */
-
 import { expect } from 'vitest'
-import type { EventObject } from 'xstate'
-import type { StatePath } from 'xstate/graph'
-import { isSessionRejection } from '../../../machines/actors/acquire-key.js'
-import type { LockOptions } from '../../../machines/lock.options.js'
-import type { LockEvent, LockNotification } from '../../../machines/lock.types.js'
-import {
-  type FakeCall,
-  flush,
-  type LockFakes,
-  type LockHarness,
-  startLock,
-} from '../../support/lock-harness.js'
-import { describeEvent, type ModelEvent } from './lock-events.js'
-import { contextIdentity, type LockSnapshot, type TimedSnapshot } from './timed-lock-model.js'
-
-export type ModelPath = StatePath<TimedSnapshot, ModelEvent>
-
-type ActorName = keyof LockFakes
+import type { AnyMachineSnapshot, AnyStateMachine, EventFrom, InputFrom } from 'xstate'
+import type { MachineHarness } from '../../support/machine-harness.js'
+import { flush } from '../../support/machine-harness.js'
+import { allStateNodeIds, stateNodesOn } from './coverage.js'
+import type { ModelEvent } from './events.js'
+import type { MachineModel, ReplayableFake } from './machine-model.js'
+import { describePath } from './path-names.js'
+import { chartState, type ModelPath, type TimedSnapshot } from './timed-model.js'
 
 /** A timer the replay let fire: which one and how long the clock was advanced for it. */
 export interface FiredTimer {
@@ -31,116 +21,120 @@ export interface FiredTimer {
   waitedMs: number
 }
 
-export interface ReplayResult {
+export interface ReplayResult<TFakes> {
   /** The timers that fired, in order. */
   fired: FiredTimer[]
-  /** The fake Consul actors, with every call the lock made. */
-  fakes: LockFakes
+  /** The fake Consul actors, with every call the machine made. */
+  fakes: TFakes
 }
 
-/** What of a notification the model predicts exactly (errors are compared by kind). */
-function summary(event: LockNotification): Record<string, unknown> {
-  const { type } = event
-  if (event.type === 'lock.lost') return { type, reason: event.reason }
-  if (event.type === 'lock.suspect') return { type, cause: event.cause }
-  if (event.type === 'lock.error') return { type, error: event.error.name }
-  return { type }
-}
+export type Fakes<TFakes> = { [K in keyof TFakes]: ReplayableFake }
 
-function actorOf(event: EventObject): { kind: 'done' | 'error'; name: ActorName } | undefined {
+function answerOf(event: ModelEvent): { kind: 'done' | 'error'; invokeId: string } | undefined {
   const match = /^xstate\.(done|error)\.actor\.(\w+)$/.exec(event.type)
   if (match === null) return undefined
-  return { kind: match[1] as 'done' | 'error', name: match[2] as ActorName }
+  return { kind: match[1] as 'done' | 'error', invokeId: match[2] ?? '' }
 }
 
-function where(snapshot: LockSnapshot) {
-  return {
-    value: snapshot.value,
-    tags: [...snapshot.tags].sort(),
-    context: contextIdentity(snapshot.context),
-    status: snapshot.status,
-  }
-}
-
-/** One name per call waiting for an answer (neither settled nor aborted), sorted. */
-function callsInFlight(fakes: LockFakes): string[] {
-  const fakesByName: Array<[string, { calls: readonly FakeCall<unknown, unknown>[] }]> = Object.entries(fakes)
-  return fakesByName
+/** One actor name per call waiting for an answer (neither settled nor aborted), sorted. */
+function callsInFlight(fakes: Record<string, ReplayableFake>): string[] {
+  return Object.entries(fakes)
     .flatMap(([name, fake]) =>
       fake.calls.filter((call) => !call.settled && !call.signal.aborted).map(() => name),
     )
     .sort()
 }
 
-export function describePath(path: ModelPath): string {
-  return path.steps
-    .slice(1)
-    .map((step) => describeEvent(step.event))
-    .join(' → ')
-}
-
-/** Replays `path` on a fresh lock started with `input`; throws at the first divergence. */
-export async function replay(path: ModelPath, input: LockOptions): Promise<ReplayResult> {
-  const lock = startLock(input)
+/** Replays `path` on a fresh machine started with `input`; throws at the first divergence. */
+export async function replay<TMachine extends AnyStateMachine, TFakes extends Fakes<TFakes>>(
+  model: MachineModel<TMachine, TFakes>,
+  path: ModelPath<TMachine>,
+  input: InputFrom<TMachine>,
+): Promise<ReplayResult<TFakes>> {
+  const harness = model.start(input)
+  const fakes: Record<string, ReplayableFake> = harness.fakes
+  const ledger = model.ledger(harness.fakes)
   const fired: FiredTimer[] = []
-  /** Sessions created, not yet destroyed (or found gone), in order. */
-  const sessions: string[] = []
+  const where = (snapshot: AnyMachineSnapshot) => ({
+    value: snapshot.value,
+    tags: [...snapshot.tags].sort(),
+    context: model.contextIdentity(snapshot.context),
+    status: snapshot.status,
+  })
   let seen = 0
   try {
     for (const [index, step] of path.steps.entries()) {
       const before = path.steps[index - 1]?.state
-      const at = `step ${index} (${describeEvent(step.event)}) of ${describePath(path)}`
-      if (before !== undefined) await perform(lock, step.event, before)
+      const at = `step ${index} (${model.describeEvent(step.event)}) of ${describePath(model, path)}`
+      if (before !== undefined) await perform(harness, step.event, before)
       await flush()
-      expect(lock.errors, at).toEqual([])
-      expect(where(lock.snapshot()), at).toEqual(where(step.state.lock))
-      expect(callsInFlight(lock.fakes), `Consul calls in flight, ${at}`).toEqual(
-        Object.keys(step.state.lock.children).sort(),
+      expect(harness.errors, at).toEqual([])
+      expect(where(harness.snapshot()), at).toEqual(where(step.state.machine))
+      expect(callsInFlight(fakes), `Consul calls in flight, ${at}`).toEqual(
+        Object.keys(chartState(step.state).children).map(model.srcOf).sort(),
       )
-      const emitted = lock.notifications.slice(seen)
-      seen = lock.notifications.length
-      expect(emitted.map(summary), `emitted, ${at}`).toEqual(step.state.emitted.map(summary))
-      if (lock.snapshot().hasTag('idle')) expect(sessions, `sessions left behind, ${at}`).toEqual([])
+      const emitted = harness.notifications.slice(seen)
+      seen = harness.notifications.length
+      expect(emitted.map(model.summary), `emitted, ${at}`).toEqual(step.state.emitted.map(model.summary))
+      model.invariants(step.state)
+      ledger.check(harness.snapshot(), emitted, at)
     }
   } finally {
-    lock.stop()
+    harness.stop()
   }
-  return { fired, fakes: lock.fakes }
+  return { fired, fakes: harness.fakes }
 
-  function forget(session: string): void {
-    const at = sessions.indexOf(session)
-    if (at >= 0) sessions.splice(at, 1)
-  }
-
-  async function perform(lock: LockHarness, event: ModelEvent, before: TimedSnapshot): Promise<void> {
-    const target = actorOf(event)
+  async function perform(
+    harness: MachineHarness<TMachine, TFakes>,
+    event: ModelEvent,
+    before: TimedSnapshot<TMachine>,
+  ): Promise<void> {
+    const answer = answerOf(event)
     if (event.type.startsWith('xstate.after.')) {
       const timer = before.timers.find((candidate) => candidate.type === event.type)
       if (timer === undefined) throw new Error(`${event.type} was not started`)
       const waitedMs = timer.deadline - before.now
       // One ms early nothing happens yet; then the timer fires.
       if (waitedMs > 1) {
-        await lock.advance(waitedMs - 1)
-        expect(lock.snapshot().value, `${event.type} fired early`).toEqual(before.lock.value)
+        await harness.advance(waitedMs - 1)
+        const now: AnyMachineSnapshot = harness.snapshot()
+        expect(now.value, `${event.type} fired early`).toEqual(chartState(before).value)
       }
-      await lock.advance(Math.min(waitedMs, 1))
+      await harness.advance(Math.min(waitedMs, 1))
       fired.push({ type: event.type, waitedMs })
-    } else if (target !== undefined) {
+    } else if (answer !== undefined) {
+      const name = model.srcOf(answer.invokeId)
+      const fake = fakes[name]
+      if (fake === undefined) throw new Error(`no fake for the actor ${name}`)
       // Throws unless the machine invoked the actor and the call is still waiting for an answer.
-      const call = lock.fakes[target.name].pending()
-      const { session } = call.input as { session?: string }
-      // A destroy that fails is still the lock's last word on that session (it expires by TTL).
-      if (target.name === 'destroySession' && session !== undefined) forget(session)
-      // Consul refused the session of an acquire: it is gone on the server, nothing to destroy.
-      if (target.name === 'acquireKey' && isSessionRejection(event.error) && session !== undefined) {
-        forget(session)
+      const call = fake.pending()
+      if (answer.kind === 'error') {
+        ledger.answered(name, call.input, { error: event.error })
+        call.reject(event.error)
+      } else {
+        ledger.answered(name, call.input, { output: event.output })
+        ;(call.resolve as (output: unknown) => void)(event.output)
       }
-      if (target.kind === 'error') return call.reject(event.error)
-      ;(call.resolve as (output: unknown) => void)(event.output)
-      if (target.name === 'createSession') sessions.push((event.output as { id: string }).id)
-      if (target.name === 'renewSession' && event.output === null && session !== undefined) forget(session)
     } else {
-      lock.actor.send(event as LockEvent)
+      harness.actor.send(event as EventFrom<TMachine>)
     }
+  }
+}
+
+/**
+ * Replays paths of `model` and keeps the state nodes they pass through, so a suite can check at
+ * its end that every state node of the chart was reached.
+ */
+export function coverageReplayer<TMachine extends AnyStateMachine, TFakes extends Fakes<TFakes>>(
+  model: MachineModel<TMachine, TFakes>,
+) {
+  const visited = new Set<string>()
+  return {
+    replayed(path: ModelPath<TMachine>, input: InputFrom<TMachine>) {
+      stateNodesOn(model.machine, path, visited)
+      return replay(model, path, input)
+    },
+    /** The state nodes of the chart no replayed path passed through. */
+    missedStateNodes: () => allStateNodeIds(model.machine).filter((id) => !visited.has(id)),
   }
 }

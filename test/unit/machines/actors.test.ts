@@ -1,25 +1,22 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type AnyActorLogic, createActor, type InputFrom, type OutputFrom, toPromise } from 'xstate'
+import { createActor } from 'xstate'
 import { acquireKey, isSessionRejection } from '../../../machines/actors/acquire-key.js'
 import { createSession } from '../../../machines/actors/create-session.js'
 import { deleteKey } from '../../../machines/actors/delete-key.js'
 import { destroySession } from '../../../machines/actors/destroy-session.js'
-import { createLockActors, type LockClient } from '../../../machines/actors/index.js'
+import { createLockActors } from '../../../machines/actors/index.js'
 import { readKey } from '../../../machines/actors/read-key.js'
 import { releaseKey } from '../../../machines/actors/release-key.js'
 import { renewSession } from '../../../machines/actors/renew-session.js'
 import { LOCK_FLAG_VALUE } from '../../../machines/flags.js'
 import { parseJson } from '../../../src/consul/json.js'
-import type { KVPair, QueryMeta, SessionEntry, TxnResult } from '../../../src/consul/types.js'
+import type { KVPair, SessionEntry, TxnResult } from '../../../src/consul/types.js'
 import { ConsulError } from '../../../src/errors.js'
+import { fakeClient, meta, run } from '../../support/fake-client.js'
 import { kvPair } from '../../support/lock-harness.js'
 import { mockConsul, readHeaders } from '../../support/mock-consul.js'
 
 const KEY = 'service/leader'
-
-function meta(lastIndex: bigint): QueryMeta {
-  return { lastIndex, knownLeader: true, lastContact: 0 }
-}
 
 function sessionEntry(ttl: string): SessionEntry {
   return {
@@ -34,35 +31,6 @@ function sessionEntry(ttl: string): SessionEntry {
     createIndex: 1n,
     modifyIndex: 1n,
   }
-}
-
-/** A LockClient whose every method is a `vi.fn` failing unless a test gives it an answer. */
-function fakeClient() {
-  const unexpected = (name: string) => () => Promise.reject(new Error(`unexpected call: ${name}`))
-  return {
-    kv: {
-      get: vi.fn<LockClient['kv']['get']>(unexpected('kv.get')),
-      release: vi.fn<LockClient['kv']['release']>(unexpected('kv.release')),
-      delete: vi.fn<LockClient['kv']['delete']>(unexpected('kv.delete')),
-    },
-    session: {
-      create: vi.fn<LockClient['session']['create']>(unexpected('session.create')),
-      renew: vi.fn<LockClient['session']['renew']>(unexpected('session.renew')),
-      destroy: vi.fn<LockClient['session']['destroy']>(unexpected('session.destroy')),
-    },
-    txn: vi.fn<LockClient['txn']>(unexpected('txn')),
-  } satisfies LockClient
-}
-
-/** Runs a promise actor to its output (or rejection). */
-function run<TLogic extends AnyActorLogic>(
-  logic: TLogic,
-  input: InputFrom<TLogic>,
-): Promise<OutputFrom<TLogic>> {
-  const actor = createActor(logic, { input })
-  const done = toPromise(actor)
-  actor.start()
-  return done
 }
 
 function txnOk(results: KVPair[]): TxnResult {
