@@ -19,9 +19,10 @@ async function runnableExamples(): Promise<string[]> {
   return blocks
 }
 
-/** What each runnable example prints, in README order: lock, semaphore, election. */
+/** What each runnable example prints, in README order: lock, fenced writes, semaphore, election. */
 const EXPECTED_OUTPUT: readonly RegExp[] = [
   /^leader with session [0-9a-f-]{36} fencing token \d+n\nlost the lock: released\n42 true\n$/,
+  /^v1\nELOCKLOST session-invalidated\ntrue\n$/,
   /^third gets a slot: false\na gave its slot back: released\nc holds a slot with session [0-9a-f-]{36}\nencoded\n$/,
   /^node-a, ready 1n true\nnode-b leads\n$/,
 ]
