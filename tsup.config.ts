@@ -21,4 +21,15 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
   },
+  {
+    // `npm start`: the demo and the child its workers run under consul-lock (dist/cli.js).
+    // It imports the public API, the devserver entry and the CLI's semaphore-holders reader.
+    entry: { demo: 'src/demo/main.ts', 'demo-worker': 'src/demo/worker-child.ts' },
+    format: ['esm'],
+    // Two self-contained files: the child script loads nothing but itself.
+    splitting: false,
+    dts: false,
+    sourcemap: true,
+    target: 'node20',
+  },
 ])

@@ -57,7 +57,8 @@ export interface SemaphoreOptions {
    * was given (it does delete its contender key); without one it creates its own, with
    * behavior `delete`, renews it while pending and held, and destroys it after. When the
    * `.lock` record already lists this session and its contender key carries it, acquiring
-   * reclaims that slot without taking another.
+   * reclaims that slot without taking another (a restarted process gets its slot back). So one
+   * session is one holder: two `Semaphore`s contending with the same session share one slot.
    *
    * @default undefined (the semaphore creates a session)
    */

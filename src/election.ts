@@ -51,6 +51,8 @@ export type LeaderWork<T> = (signal: AbortSignal) => T | Promise<T>
 const withdrawn = (key: string) =>
   new DOMException(`The campaign for '${key}' was withdrawn by resign()`, 'AbortError')
 
+const isReleased = (reason: unknown) => reason instanceof LockLostError && reason.reason === 'released'
+
 const isAbortError = (error: unknown) => error instanceof DOMException && error.name === 'AbortError'
 
 /**
@@ -180,10 +182,10 @@ export class Election implements AsyncDisposable {
    * ```
    */
   observe(options: ObserveOptions = {}): AsyncGenerator<LeaderInfo | null, void, undefined> {
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#disposal.signal])
-      : this.#disposal.signal
-    return observeLeader(this.#consul, this.key, { signal, retryMs: this.#retryMs })
+    return observeLeader(this.#consul, this.key, {
+      signal: this.#stopSignal(options.signal),
+      retryMs: this.#retryMs,
+    })
   }
 
   /**
@@ -263,9 +265,19 @@ export class Election implements AsyncDisposable {
           throw error
         }
       }
+      // Read before resigning, which ends every lease with reason `released`.
+      const lostToOthers = lease.lost.aborted && !isReleased(lease.lost.reason)
       // The session is destroyed even when the release fails, so the term is over either way.
       await this.resign().catch(() => {})
+      // After a term lost to the server or another holder, pause before standing again: a key
+      // that is taken away at once must not make the run spin through sessions.
+      if (lostToOthers && !(await pause(this.#retryMs, this.#stopSignal(signal)))) return
     }
+  }
+
+  /** `signal`, or the election's disposal, whichever aborts first. */
+  #stopSignal(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.#disposal.signal]) : this.#disposal.signal
   }
 
   /**
@@ -280,7 +292,7 @@ export class Election implements AsyncDisposable {
       } catch (error) {
         if (signal?.aborted || isAbortError(error)) continue
         if (!isRetryable(error)) throw error
-        await pause(this.#retryMs, signal)
+        await pause(this.#retryMs, this.#stopSignal(signal))
       }
     }
   }

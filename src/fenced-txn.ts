@@ -4,8 +4,8 @@
  * write for a pause to fall into (Kleppmann's paused holder): the server decides atomically.
  */
 import { MAX_TXN_OPS } from './consul/txn.js'
-import type { CallOptions, TxnOp, TxnResult } from './consul/types.js'
-import { InvalidOptionError } from './errors.js'
+import type { CallOptions, TxnError, TxnOp, TxnResult } from './consul/types.js'
+import { ConsulError, InvalidOptionError, type LockLostReason } from './errors.js'
 
 /** The one call a fenced transaction needs. */
 export interface TxnClient {
@@ -19,13 +19,32 @@ export interface Fence {
   /** The lease's `lost` signal: once aborted, nothing is sent and its reason is thrown. */
   lost: AbortSignal
   /** The error to reject with when the server's check fails (the lease may not know yet). */
-  lostError: () => Promise<Error>
+  lostError: (reason: FenceFailure) => Error
+}
+
+/** Why Consul's `check-session` failed, as a lock loses its key. */
+export type FenceFailure = Extract<LockLostReason, 'key-deleted' | 'session-invalidated' | 'taken'>
+
+const TXN_PATH = '/v1/txn'
+
+/**
+ * What a failed `check-session` means, from Consul's own text (`failed to check session, key
+ * "k" doesn't exist`; `failed session check for key "k", current session "" != "s"`), so no
+ * second request is needed; `null` for any other failure (an ACL denial, say), which says
+ * nothing about who holds the key.
+ */
+function fenceFailure(error: TxnError): FenceFailure | null {
+  if (/failed to check session, key .* doesn't exist/.test(error.what)) return 'key-deleted'
+  if (/failed session check for key .*, current session "" != /.test(error.what)) return 'session-invalidated'
+  if (/failed session check for key /.test(error.what)) return 'taken'
+  return null
 }
 
 /**
  * Runs `ops` in one transaction after a `check-session` of `fence.key`. Resolves with the
  * result of `ops` alone (results and error positions as if the check were not there); rejects
- * with `fence.lostError()` when the check failed, so none of `ops` was applied.
+ * with `fence.lostError(reason)` when the check failed, so none of `ops` was applied, and with a
+ * `ConsulError` when the check could not run at all.
  */
 export async function fencedTxn(
   client: TxnClient,
@@ -44,8 +63,12 @@ export async function fencedTxn(
   const check: TxnOp = { verb: 'check-session', key: fence.key, session: fence.session }
   const result = await client.txn([check, ...ops], options)
   if (result.ok) return { ok: true, results: result.results.slice(1), errors: [] }
-  if (result.errors.some((error) => error.opIndex === 0)) {
-    throw fence.lost.aborted ? fence.lost.reason : await fence.lostError()
+  const checkError = result.errors.find((error) => error.opIndex === 0)
+  if (checkError !== undefined) {
+    const failure = fenceFailure(checkError)
+    if (failure === null)
+      throw new ConsulError({ status: 409, body: checkError.what, method: 'PUT', path: TXN_PATH })
+    throw fence.lost.aborted ? fence.lost.reason : fence.lostError(failure)
   }
   return {
     ok: false,

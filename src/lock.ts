@@ -16,7 +16,7 @@ import {
   type LockLostReason,
   LockNotHeldError,
 } from './errors.js'
-import { fencedTxn } from './fenced-txn.js'
+import { type FenceFailure, fencedTxn } from './fenced-txn.js'
 import { type AcquireOptions, MachineFacade } from './machine-facade.js'
 
 /** A held lock: fencing material and a signal that fires when it stops being held. */
@@ -114,7 +114,7 @@ function leaseOf(client: LockClient, event: LockAcquired, lost: AbortSignal): Le
     key: event.key,
     session: event.session,
     lost,
-    lostError: () => whyNotHeld(client, event.key),
+    lostError: (reason: FenceFailure) => new LockLostError(event.key, reason),
   }
   return {
     key: event.key,
@@ -125,11 +125,4 @@ function leaseOf(client: LockClient, event: LockAcquired, lost: AbortSignal): Le
     lost,
     txn: (ops, options) => fencedTxn(client, fence, ops, options),
   }
-}
-
-/** Why a fenced transaction found the key no longer held by the lease, from a fresh read. */
-async function whyNotHeld(client: LockClient, key: string): Promise<LockLostError> {
-  const { value: pair } = await client.kv.get(key)
-  if (pair === null) return new LockLostError(key, 'key-deleted')
-  return new LockLostError(key, pair.session === undefined ? 'session-invalidated' : 'taken')
 }

@@ -1,28 +1,28 @@
 #!/usr/bin/env node
+/**
+ * `consul-lock`: a subcommand when the first argument names one (`dev`, `status`, help);
+ * otherwise the lock command, `consul-lock [options] <prefix> <command...>`.
+ */
 import { UsageError } from './args.js'
 import { devUsage, runDev } from './dev.js'
-
-const usage = `Usage: consul-lock <command> [options]
-
-Commands:
-  dev        Run the embedded Consul-compatible dev server in the foreground.
-
-Run 'consul-lock <command> -help' for a command's options.
-`
+import { runLock } from './lock/run.js'
+import { lockUsage } from './lock/usage.js'
+import { runStatus, statusUsage } from './status.js'
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
     case 'dev':
       return runDev(rest).catch((error: unknown) => reportUsageError(error, devUsage))
-    case undefined:
+    case 'status':
+      return runStatus(rest).catch((error: unknown) => reportUsageError(error, statusUsage))
     case '-h':
     case '-help':
     case '--help':
-      process.stdout.write(usage)
-      return command === undefined ? 1 : 0
+      process.stdout.write(lockUsage)
+      return 0
     default:
-      return reportUsageError(new UsageError(`Unknown command '${command}'`), usage)
+      return runLock(argv).catch((error: unknown) => reportUsageError(error, lockUsage))
   }
 }
 

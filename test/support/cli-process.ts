@@ -13,6 +13,8 @@ export interface RunningProcess {
   stderr(): string
   /** Resolves with the first match of `pattern` in stdout, as soon as it appears. */
   waitForOutput(pattern: RegExp): Promise<RegExpMatchArray>
+  /** Resolves with the first match of `pattern` in stderr, as soon as it appears. */
+  waitForError(pattern: RegExp): Promise<RegExpMatchArray>
   /** Resolves with the exit code (or the signal name) once the process has ended. */
   exited: Promise<number | NodeJS.Signals>
 }
@@ -44,22 +46,40 @@ export function startProcess(
   })
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | NodeJS.Signals)
 
-  const waitForOutput = (pattern: RegExp) =>
+  const waitFor = (stream: 'stdout' | 'stderr', pattern: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
+      const text = () => (stream === 'stdout' ? stdout : stderr)
       const check = () => {
-        const match = stdout.match(pattern)
+        const match = text().match(pattern)
         if (!match) return false
-        child.stdout?.off('data', check)
+        child[stream]?.off('data', check)
         resolve(match)
         return true
       }
       if (check()) return
-      child.stdout?.on('data', check)
+      child[stream]?.on('data', check)
       exited.then(() => {
         if (!check())
           reject(new Error(`exited before printing ${pattern}; stdout: ${stdout}; stderr: ${stderr}`))
       })
     })
+  const waitForOutput = (pattern: RegExp) => waitFor('stdout', pattern)
+  const waitForError = (pattern: RegExp) => waitFor('stderr', pattern)
 
-  return { child, stdout: () => stdout, stderr: () => stderr, waitForOutput, exited }
+  return { child, stdout: () => stdout, stderr: () => stderr, waitForOutput, waitForError, exited }
+}
+
+/**
+ * Stops a process that may still run: SIGTERM, then SIGKILL if it has not exited after
+ * `graceMs`. Resolves once it has exited.
+ */
+export async function stopProcess(running: RunningProcess, graceMs = 5000): Promise<void> {
+  if (running.child.exitCode !== null || running.child.signalCode !== null) return
+  running.child.kill('SIGTERM')
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), graceMs)
+  try {
+    await running.exited
+  } finally {
+    clearTimeout(timer)
+  }
 }

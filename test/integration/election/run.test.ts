@@ -117,6 +117,30 @@ describe('run() with autoRequeue', () => {
     await expectNoLeakedSessions(suite.consul, [firstSession, secondSession])
   })
 
+  it('pauses monitorRetryTime after a term lost to others before standing again, instead of spinning', async () => {
+    const key = elections.key('requeue-pause')
+    const a = elections.candidate({ key, monitorRetryTime: '300ms' })
+    const stop = new AbortController()
+    const termStarts: number[] = []
+    const sessions: string[] = []
+
+    await a.run(
+      async (signal) => {
+        termStarts.push(performance.now())
+        sessions.push(sessionOf(a))
+        if (termStarts.length === 3) return stop.abort()
+        // Taken away as soon as it is won.
+        await destroySessionBehindItsBack(suite.target, sessionOf(a))
+        await whenAborted(signal)
+      },
+      { autoRequeue: true, signal: stop.signal },
+    )
+
+    const gaps = termStarts.slice(1).map((start, i) => start - (termStarts[i] as number))
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(290)
+    await expectNoLeakedSessions(suite.consul, sessions)
+  })
+
   it('campaigns again after the work returns', async () => {
     const key = elections.key('requeue-return')
     const a = elections.candidate({ key })
