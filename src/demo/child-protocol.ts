@@ -7,8 +7,7 @@ export const CHILD_MARKER = '[demo-child]'
 
 export type ChildLine =
   /** `lockHeld`: the `CONSUL_LOCK_HELD` the child found in its environment. */
-  | { kind: 'working'; pid: number; lockHeld: string }
-  | { kind: 'stopping' }
+  { kind: 'working'; pid: number; lockHeld: string } | { kind: 'stopping' }
 
 /** The meaning of one line of a worker's output, or `undefined` if the child did not print it. */
 export function parseChildLine(line: string): ChildLine | undefined {

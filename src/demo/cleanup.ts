@@ -6,7 +6,9 @@
 import { setTimeout } from 'node:timers/promises'
 import type { DemoContext } from './context.js'
 import { processesOfRun } from './processes.js'
+import { workerOfSession } from './workers.js'
 
+/** What the run left behind, counted before the cleanup removed it. */
 export interface Leftovers {
   /** Processes of the run still alive after the workers were stopped (`undefined`: not checked). */
   processes: number | undefined
@@ -35,7 +37,7 @@ export async function cleanUp(context: DemoContext): Promise<Leftovers> {
   for (const pid of pids ?? []) killQuietly(pid)
 
   const { value: sessions } = await consul.session.list()
-  const ours = sessions.filter((session) => session.name.startsWith(`${settings.runId} `))
+  const ours = sessions.filter((session) => workerOfSession(settings.runId, session.name) !== undefined)
   for (const session of ours) await consul.session.destroy(session.id)
 
   const { value: keys } = await consul.kv.keys(`${settings.runId}/`)

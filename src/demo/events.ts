@@ -50,7 +50,12 @@ export class EventLog {
    * @param signal aborts every wait (Ctrl-C)
    * @param print shows each event as it is logged
    */
-  constructor(clock: () => number, timeoutMs: number, signal: AbortSignal, print: (event: DemoEvent) => void) {
+  constructor(
+    clock: () => number,
+    timeoutMs: number,
+    signal: AbortSignal,
+    print: (event: DemoEvent) => void,
+  ) {
     this.#clock = clock
     this.#timeoutMs = timeoutMs
     this.#signal = signal
@@ -81,10 +86,18 @@ export class EventLog {
     accept: (event: EventOf<T>) => boolean,
     options: WaitOptions,
   ): Promise<Stamped<EventOf<T>>> {
-    const find = () =>
-      this.#events
-        .slice(options.since)
-        .find((event): event is Stamped<EventOf<T>> => event.type === type && accept(event as Stamped<EventOf<T>>))
+    return this.waitUntil(
+      (event): event is EventOf<T> => event.type === type && accept(event as EventOf<T>),
+      options,
+    )
+  }
+
+  /** The first event since `options.since` that satisfies `accept`, whatever its type. */
+  waitUntil<E extends DemoEvent>(
+    accept: (event: DemoEvent) => event is E,
+    options: WaitOptions,
+  ): Promise<Stamped<E>> {
+    const find = () => this.#events.slice(options.since).find(accept) as Stamped<E> | undefined
     return new Promise((resolve, reject) => {
       const done = () => {
         clearTimeout(timer)

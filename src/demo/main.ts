@@ -50,7 +50,9 @@ async function main(): Promise<number> {
 function printHeading(timeline: Timeline, settings: DemoSettings): void {
   timeline.text(`consul-lock demo (run ${settings.runId})`)
   timeline.text(`  Consul: ${settings.agent} at ${settings.address}`)
-  timeline.text(`  Each worker runs: ${displayCommand(settings, { name: 'worker-N', prefix: '<prefix>', limit: 1 })}`)
+  timeline.text(
+    `  Each worker runs: ${displayCommand(settings, { name: 'worker-N', prefix: '<prefix>', limit: 1 })}`,
+  )
   timeline.text(
     `  Session TTL ${settings.sessionTTL}, lock-delay ${settings.lockDelay}, child kill grace ${settings.killGrace}`,
   )
@@ -75,7 +77,7 @@ function exitCode(
     timeline.text('The demo did not go as it should (see PROBLEM lines and the summary).')
     return 1
   }
-  timeline.text('Done: nothing left behind; the dev server is closed.')
+  timeline.text(`Done: nothing left behind${context.settings.embedded ? '; the dev server is closed' : ''}.`)
   return 0
 }
 

@@ -17,13 +17,18 @@ export function narrate(event: DemoEvent): [who: string, what: string] {
       return ['consul', `slots held: ${holders} (${event.holders.length}${limit})${waiting}${leaving}`]
     }
     case 'working':
-      return [event.worker, `child (pid ${event.pid}) works under the lock (CONSUL_LOCK_HELD=${event.lockHeld})`]
+      return [
+        event.worker,
+        `child (pid ${event.pid}) works under the lock (CONSUL_LOCK_HELD=${event.lockHeld})`,
+      ]
     case 'stopping':
       return [event.worker, 'child got SIGTERM and stops']
     case 'exited':
       return [
         event.worker,
-        typeof event.code === 'number' ? `consul-lock exited ${event.code}` : `consul-lock killed (${event.code})`,
+        typeof event.code === 'number'
+          ? `consul-lock exited ${event.code}`
+          : `consul-lock killed (${event.code})`,
       ]
   }
 }

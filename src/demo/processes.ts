@@ -17,7 +17,7 @@ export async function processesOfRun(runId: string): Promise<number[] | undefine
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
     // A process may end while we read: its cmdline is then gone, and it is no leftover.
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')
-    if (cmdline.split('\0').includes(runId) || cmdline.includes(`${runId}/`)) pids.push(Number(entry))
+    if (cmdline.includes(runId)) pids.push(Number(entry))
   }
   return pids
 }

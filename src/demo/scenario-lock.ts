@@ -3,7 +3,14 @@
  * gracefully (SIGTERM), then the next leader crashes (SIGKILL) and the last one takes over once
  * Consul has expired the dead session and the lock-delay has passed.
  */
-import { type DemoContext, workerNamed } from './context.js'
+import {
+  childWorks,
+  type DemoContext,
+  expectCleanExits,
+  WORKER_NAMES,
+  whileObserving,
+  workerNamed,
+} from './context.js'
 import { observeLeader } from './observe-leader.js'
 import { formatMs } from './timeline.js'
 import type { Worker } from './workers.js'
@@ -17,53 +24,46 @@ export interface LockResult {
   expiryMs: number | undefined
 }
 
-const WORKERS = ['worker-1', 'worker-2', 'worker-3']
-
 export async function lockScenario(context: DemoContext): Promise<LockResult> {
-  const { settings, timeline, log } = context
+  const { consul, settings, timeline, log } = context
   const prefix = `${settings.runId}/leader`
   timeline.text()
   timeline.text(`1. A lock: three workers run consul-lock on ${prefix}; one leads at a time`)
-  const observing = new AbortController()
   const since = log.mark()
-  const observer = observeLeader(
-    context.consul,
-    `${prefix}/.lock`,
-    context.names,
-    log,
-    AbortSignal.any([context.signal, observing.signal]),
-  )
-  observer.catch((error: unknown) => context.problem(`observing the lock failed: ${String(error)}`))
-  try {
+  const observe = (signal: AbortSignal) =>
+    observeLeader(consul, `${prefix}/.lock`, context.names, log, signal)
+  return whileObserving(context, 'the lock', observe, async () => {
     await log.waitFor('leader', () => true, { since, what: 'the first read of the lock key' })
-    const workers = WORKERS.map((name) => context.start({ name, prefix, limit: 1 }))
+    const workers = WORKER_NAMES.map((name) => context.start({ name, prefix, limit: 1 }))
     const first = await nextLeader(context, since, undefined)
     const handoff = await gracefulHandoff(context, first)
     const crash = await crashFailover(context, handoff.next)
     // The last worker leads until it is stopped; then nobody holds the lock.
     const mark = log.mark()
+    timeline.line('demo', `SIGTERM → ${crash.next.name}'s consul-lock: the end of part 1`)
     crash.next.stop()
-    await log.waitFor('leader', (event) => event.worker === null, { since: mark, what: 'the lock to be free' })
+    await log.waitFor('leader', (event) => event.worker === null, {
+      since: mark,
+      what: 'the lock to be free',
+    })
     await expectCleanExits(context, workers, [crash.crashed], since)
     return { handoffMs: handoff.ms, failoverMs: crash.ms, expiryMs: crash.expiryMs }
-  } finally {
-    observing.abort()
-    await observer.catch(() => {})
-  }
+  })
 }
 
 /** The next worker other than `previous` to lead since `since`, once its child works. */
-async function nextLeader(context: DemoContext, since: number, previous: Worker | undefined): Promise<Worker> {
+async function nextLeader(
+  context: DemoContext,
+  since: number,
+  previous: Worker | undefined,
+): Promise<Worker> {
   const led = await context.log.waitFor(
     'leader',
     (event) => event.worker !== null && event.worker !== previous?.name,
     { since, what: previous ? `a worker other than ${previous.name} to lead` : 'a worker to lead' },
   )
   const leader = workerNamed(context, led.worker as string)
-  await context.log.waitFor('working', (event) => event.worker === leader.name, {
-    since,
-    what: `${leader.name}'s child to work`,
-  })
+  await childWorks(context, leader.name, since)
   return leader
 }
 
@@ -88,7 +88,10 @@ async function crashFailover(
   leader: Worker,
 ): Promise<{ next: Worker; crashed: Worker; ms: number; expiryMs: number | undefined }> {
   const { settings, timeline, log } = context
-  timeline.line('demo', `SIGKILL → ${leader.name}'s consul-lock and its child's process group: a machine crash`)
+  timeline.line(
+    'demo',
+    `SIGKILL → ${leader.name}'s consul-lock and its child's process group: a machine crash`,
+  )
   const mark = log.mark()
   const killed = timeline.now()
   leader.kill()
@@ -105,28 +108,7 @@ async function crashFailover(
     expiryMs === undefined
       ? `session expiry (≤ 2×TTL) + lock-delay ${settings.lockDelay}`
       : `the session expired after ${formatMs(expiryMs)} (TTL ${settings.sessionTTL}, Consul allows up to 2×TTL), ` +
-        `then the lock-delay of ${settings.lockDelay} kept the key for ${formatMs(ms - expiryMs)}`
+        `then lock-delay ${settings.lockDelay} and the acquire backoff took ${formatMs(ms - expiryMs)}`
   timeline.line('demo', `failover in ${formatMs(ms)}: ${why}`)
   return { next, crashed: leader, ms, expiryMs }
-}
-
-/**
- * Waits until every worker started since `since` has exited; all but the crashed ones must have
- * exited 0 (consul-lock's code once it has stopped its child and released).
- */
-export async function expectCleanExits(
-  context: DemoContext,
-  workers: readonly Worker[],
-  crashed: readonly Worker[],
-  since: number,
-): Promise<void> {
-  for (const worker of workers) {
-    const exit = await context.log.waitFor('exited', (event) => event.worker === worker.name, {
-      since,
-      what: `${worker.name}'s consul-lock to exit`,
-    })
-    if (!crashed.includes(worker) && exit.code !== 0) {
-      context.problem(`${worker.name}'s consul-lock exited ${exit.code}`)
-    }
-  }
 }

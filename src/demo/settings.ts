@@ -1,11 +1,11 @@
 /**
  * Where the demo runs and with which timings: the embedded dev server (short TTLs, so the crash
- * failover takes about three seconds), or the agent in `CONSUL_HTTP_ADDR` (Consul's minimum TTL
+ * failover takes about five seconds), or the agent in `CONSUL_HTTP_ADDR` (Consul's minimum TTL
  * is 10 s, so the failover takes up to about 22 s there).
  */
 import { randomUUID } from 'node:crypto'
-import { Consul } from '../index.js'
 import { startDevServer } from '../devserver/index.js'
+import { Consul } from '../index.js'
 
 export interface DemoSettings {
   /** Names this run's keys, sessions and processes: `consul-lock-demo-<8 hex>`. */
@@ -14,10 +14,10 @@ export interface DemoSettings {
   address: string
   /** For the heading: `embedded dev server` or `Consul agent`. */
   agent: string
+  /** Whether the demo runs (and closes) its own dev server. */
+  embedded: boolean
   sessionTTL: string
-  sessionTTLMs: number
   lockDelay: string
-  lockDelayMs: number
   killGrace: string
   killGraceMs: number
   /** The longest the demo waits for any one thing to happen. */
@@ -41,9 +41,7 @@ const goDuration = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms
 
 const timings = (ttlMs: number, lockDelayMs: number) => ({
   sessionTTL: goDuration(ttlMs),
-  sessionTTLMs: ttlMs,
   lockDelay: goDuration(lockDelayMs),
-  lockDelayMs,
   killGrace: goDuration(KILL_GRACE_MS),
   killGraceMs: KILL_GRACE_MS,
   // A crash takes up to 2×TTL (session expiry) + lock-delay + the acquire backoff to fail over.
@@ -57,7 +55,14 @@ export async function openTarget(env: NodeJS.ProcessEnv = process.env): Promise<
     // Consul's own minimum TTL is 10 s; the client and the workers read the token and TLS
     // settings from the same environment.
     const consul = new Consul({ env })
-    const settings = { runId, address: agentAddress, agent: 'Consul agent', workerEnv: env, ...timings(10_000, 2_000) }
+    const settings = {
+      runId,
+      address: agentAddress,
+      agent: 'Consul agent',
+      embedded: false,
+      workerEnv: env,
+      ...timings(10_000, 2_000),
+    }
     return { settings, consul, close: () => consul.close() }
   }
   const server = await startDevServer({ port: 0, host: '127.0.0.1', sessionTTLMin: '1s' })
@@ -68,8 +73,11 @@ export async function openTarget(env: NodeJS.ProcessEnv = process.env): Promise<
     runId,
     address: server.address,
     agent: 'embedded dev server',
+    embedded: true,
     workerEnv,
-    ...timings(1_000, 1_000),
+    // 2 s rather than the 1 s the server allows: a worker starved of CPU for half a TTL (a
+    // loaded test machine) would lose its lock, as it should, and spoil the demo.
+    ...timings(2_000, 1_000),
   }
   return {
     settings,

@@ -19,8 +19,12 @@ export function printSummary(
   const rows: [string, string][] = []
   const { lock, semaphore } = results
   if (lock) {
-    rows.push(['graceful hand-off', `${formatMs(lock.handoffMs)} (SIGTERM → child stopped → released → next leads)`])
-    const expiry = lock.expiryMs === undefined ? '' : `session expired after ${formatMs(lock.expiryMs)}, then `
+    rows.push([
+      'graceful hand-off',
+      `${formatMs(lock.handoffMs)} (SIGTERM → child stopped → released → next leads)`,
+    ])
+    const expiry =
+      lock.expiryMs === undefined ? '' : `session expired after ${formatMs(lock.expiryMs)}, then `
     rows.push([
       'crash failover',
       `${formatMs(lock.failoverMs)} (${expiry}lock-delay ${settings.lockDelay}; TTL ${settings.sessionTTL}, bound 2×TTL + lock-delay)`,
@@ -30,9 +34,11 @@ export function printSummary(
     rows.push(['max concurrent holders', `${semaphore.maxHolders} (semaphore limit ${semaphore.limit})`])
     rows.push(['freed slot taken in', formatMs(semaphore.slotHandoffMs)])
   }
-  rows.push(['sessions left', String(leftovers.sessions)])
-  rows.push(['keys left', String(leftovers.keys)])
-  rows.push(['processes left', leftovers.processes === undefined ? 'not checked (no /proc)' : String(leftovers.processes)])
+  const left = (count: number | undefined) =>
+    count === undefined ? 'not checked (no /proc)' : count === 0 ? '0' : `${count} (removed by the cleanup)`
+  rows.push(['sessions left', left(leftovers.sessions)])
+  rows.push(['keys left', left(leftovers.keys)])
+  rows.push(['processes left', left(leftovers.processes)])
   const width = Math.max(...rows.map(([label]) => label.length))
   timeline.text()
   timeline.text('Summary')

@@ -8,11 +8,12 @@ import { CHILD_MARKER } from './child-protocol.js'
 
 const name = process.argv[2] ?? 'worker'
 const held = process.env.CONSUL_LOCK_HELD ?? 'unset'
-process.stdout.write(`${CHILD_MARKER} ${name} working pid=${process.pid} CONSUL_LOCK_HELD=${held}\n`)
 
 // The work: nothing but staying alive, which is what the lock protects here.
 const work = setInterval(() => {}, 60_000)
+// Listening before announcing: a SIGTERM that follows the announcement at once must find it.
 process.once('SIGTERM', () => {
   process.stdout.write(`${CHILD_MARKER} ${name} stopping (SIGTERM)\n`)
   clearInterval(work)
 })
+process.stdout.write(`${CHILD_MARKER} ${name} working pid=${process.pid} CONSUL_LOCK_HELD=${held}\n`)

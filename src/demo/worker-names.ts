@@ -1,9 +1,10 @@
 /**
- * Which worker a session belongs to: its session name is `<run id> <worker>` (the `-name` the
- * demo gives each consul-lock), read once per session from Consul.
+ * Which worker a session belongs to, from its session name (the `-name` the demo gives each
+ * consul-lock), read once per session from Consul.
  */
 import type { Consul } from '../index.js'
 import { shortSession } from './timeline.js'
+import { workerOfSession } from './workers.js'
 
 export type WorkerNames = (session: string, signal: AbortSignal) => Promise<string>
 
@@ -14,7 +15,7 @@ export function workerNames(consul: Consul, runId: string): WorkerNames {
     if (cached !== undefined) return cached
     const { value: entry } = await consul.session.info(session, { signal })
     // A session of someone else, or one already gone: its ID is all there is to show.
-    const name = entry?.name.startsWith(`${runId} `) ? entry.name.slice(runId.length + 1) : shortSession(session)
+    const name = (entry && workerOfSession(runId, entry.name)) ?? shortSession(session)
     if (entry) known.set(session, name)
     return name
   }

@@ -6,15 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { isAbsolute, relative } from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { parseChildLine } from './child-protocol.js'
 import type { EventLog } from './events.js'
+import { childPath, cliPath } from './paths.js'
 import type { DemoSettings } from './settings.js'
 import type { Timeline } from './timeline.js'
-
-/** Built next to this file: dist/cli.js and dist/demo-worker.js. */
-const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url))
-const childPath = fileURLToPath(new URL('./demo-worker.js', import.meta.url))
 
 export interface WorkerSpec {
   name: string
@@ -43,8 +39,13 @@ export interface Worker {
 }
 
 /** The session name of a worker's consul-lock: the run id keeps runs on a shared agent apart. */
-export function sessionName(settings: DemoSettings, worker: string): string {
-  return `${settings.runId} ${worker}`
+export function sessionName(runId: string, worker: string): string {
+  return `${runId} ${worker}`
+}
+
+/** The worker a session of this run belongs to, from its name; `undefined` for other sessions. */
+export function workerOfSession(runId: string, name: string): string | undefined {
+  return name.startsWith(`${runId} `) ? name.slice(runId.length + 1) : undefined
 }
 
 /** The consul-lock command line of a worker, as the demo prints it and runs it. */
@@ -54,12 +55,12 @@ export function workerArgs(settings: DemoSettings, spec: WorkerSpec): string[] {
     settings.address,
     '-session-ttl',
     settings.sessionTTL,
-    '-lock-delay',
-    settings.lockDelay,
+    // Lock-delay protects a lock key; a semaphore's contender keys are each session's own.
+    ...(spec.limit > 1 ? [] : ['-lock-delay', settings.lockDelay]),
     '-kill-grace',
     settings.killGrace,
     '-name',
-    sessionName(settings, spec.name),
+    sessionName(settings.runId, spec.name),
     ...(spec.limit > 1 ? ['-n', String(spec.limit)] : []),
     // No shell between consul-lock and the child: the child's pid is its process group.
     '-shell=false',
@@ -80,7 +81,12 @@ export function displayCommand(settings: DemoSettings, spec: WorkerSpec): string
   return `consul-lock ${shown.join(' ')}`
 }
 
-export function startWorker(spec: WorkerSpec, settings: DemoSettings, log: EventLog, timeline: Timeline): Worker {
+export function startWorker(
+  spec: WorkerSpec,
+  settings: DemoSettings,
+  log: EventLog,
+  timeline: Timeline,
+): Worker {
   // Detached: its own process group, so a Ctrl-C in the terminal reaches only the demo, which
   // then stops every worker the graceful way.
   const process_ = spawn(process.execPath, [cliPath, ...workerArgs(settings, spec)], {

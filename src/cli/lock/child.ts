@@ -116,13 +116,13 @@ export class ChildGroup {
 
   async #stop(graceMs: number): Promise<void> {
     if (this.pid === undefined || (!this.#running && !this.#groupAlive())) return this.#forget()
-    const deadline = performance.now() + graceMs
     this.#output.info(
       this.#running
         ? `Terminating child process group ${this.pid}`
         : `Terminating what the child left in its process group ${this.pid}`,
     )
     if (!this.#terminateSent) this.#signalGroup('SIGTERM')
+    const deadline = performance.now() + graceMs
     if (await this.#groupEndsBy(deadline)) {
       this.#output.info('Child terminated')
     } else {

@@ -17,7 +17,7 @@ export const httpFlagOptions = {
   'client-key': { type: 'string' },
   'tls-server-name': { type: 'string' },
   datacenter: { type: 'string' },
-  // Accepted so that a `consul lock` invocation pastes unchanged; a lock never reads stale.
+  // `status` may read stale; the lock command accepts it so a `consul lock` line pastes unchanged.
   stale: { type: 'boolean' },
 } as const
 
@@ -40,7 +40,7 @@ export const httpFlagsUsage = `HTTP API options (each overrides its environment 
   -client-key=<path>        PEM key of the client certificate (CONSUL_CLIENT_KEY).
   -tls-server-name=<name>   Server name to send (SNI) and verify (CONSUL_TLS_SERVER_NAME).
   -datacenter=<dc>          Datacenter to query (default: the agent's).
-  -stale                    Accepted for compatibility with consul lock; no effect here.
+  -stale                    Let any server answer reads (status); the lock command ignores it.
 `
 
 /** The client options the flags given stand for; what is not given is left to the environment. */

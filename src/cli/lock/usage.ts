@@ -2,8 +2,8 @@ import { httpFlagsUsage } from './http-options.js'
 
 /** `consul-lock --help`: the lock command (a drop-in for `consul lock`) and the subcommands. */
 export const lockUsage = `Usage: consul-lock [options] <prefix> <command...>
-       consul-lock dev [options]          run the embedded Consul-compatible dev server
-       consul-lock status [options] <prefix>   show who holds the lock or semaphore at <prefix>
+       consul-lock status [options] <prefix>   who holds the lock or semaphore at <prefix>
+       consul-lock dev [options]               run the embedded Consul-compatible dev server
 
   A drop-in for 'consul lock': acquires a lock (or, with -n > 1, a semaphore slot) at
   <prefix>, then runs <command> with CONSUL_LOCK_HELD=true in its environment. The command
@@ -32,9 +32,9 @@ Options:
   -timeout=<duration>       Give up acquiring after this long (e.g. 10s, 1m) and exit 1;
                             0 (default) waits for ever.
   -try=<duration>           Deprecated alias of -timeout.
-  -monitor-retry=<int>      How many consecutive failed reads of the lock (a 500, a broken
-                            connection) to ride out, 1s apart, before the lock counts as
-                            lost (default 3; 0: none).
+  -monitor-retry=<int>      How many consecutive failed reads of the lock (a 5xx or 429
+                            answer, a broken connection) to ride out, 1s apart, before the
+                            lock counts as lost (default 3; 0: none).
   -shell                    Run the command with $SHELL -c "<command...>" (default true; /bin/sh
                             when SHELL is unset). -shell=false runs <command> directly, each
                             argument passed as given.

@@ -8,7 +8,7 @@ import { processHasExited } from '../../../src/cli/lock/process-group.js'
 import type { Consul } from '../../../src/client.js'
 import type { DevServerOptions } from '../../../src/devserver/index.js'
 import { assertBuildIsFresh } from '../../support/built-package.js'
-import { type RunningProcess, startCli, stopProcess } from '../../support/cli-process.js'
+import { cliPath, type RunningProcess, startProcess, stopProcess } from '../../support/cli-process.js'
 import { clientFor } from '../../support/client-target.js'
 import { type ConsulTarget, startTarget, uniquePrefix } from '../../support/consul-target.js'
 
@@ -19,9 +19,10 @@ export interface LockCliSuite {
   prefix(label: string): string
   /**
    * Starts `consul-lock <args>` against the target (address and token through the
-   * environment, `SHELL=/bin/sh`); it is stopped after the test if it still runs.
+   * environment, `SHELL=/bin/sh`); it is stopped after the test if it still runs. With
+   * `stdin: 'pipe'` the test writes to its stdin (`child.stdin`).
    */
-  start(args: readonly string[], env?: NodeJS.ProcessEnv): RunningProcess
+  start(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; stdin?: 'pipe' }): RunningProcess
   /** Flags for fast tests: the smallest session TTL the target takes (at least 1 s), no lock-delay. */
   readonly fastFlags: string[]
   /** Process IDs a child printed: SIGKILLed after the test if still alive. */
@@ -70,14 +71,18 @@ export function useLockCli(label: string, targetOptions: DevServerOptions = {}):
       return ready(consul)
     },
     prefix: (name) => `${suitePrefix}/${name}-${++prefixes}`,
-    start(args, env = {}) {
+    start(args, options = {}) {
       const current = ready(target)
-      const cli = startCli(args, {
+      const env = {
         ...process.env,
         CONSUL_HTTP_ADDR: current.address,
         CONSUL_HTTP_TOKEN: current.token ?? '',
         SHELL: '/bin/sh',
-        ...env,
+        ...options.env,
+      }
+      const cli = startProcess(process.execPath, [cliPath, ...args], {
+        env,
+        stdin: options.stdin ?? 'ignore',
       })
       running.push(cli)
       return cli

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SEMAPHORE_FLAG_VALUE } from '../../../machines/flags.js'
+import { nextWaitIndex } from '../../../src/index.js'
 import { assertBuildIsFresh } from '../../support/built-package.js'
 import { startCli } from '../../support/cli-process.js'
 import { useClientSuite } from '../../support/client-target.js'
@@ -80,7 +81,9 @@ describe('consul-lock status', () => {
 
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`No holder: ${prefix} (semaphore, limit 2, 0 holding, 0 waiting)\n`)
-    expect(result.stdout).toContain(`  dead    ${gone}  listed in ${prefix}/.lock, but its session holds no key\n`)
+    expect(result.stdout).toContain(
+      `  dead    ${gone}  listed in ${prefix}/.lock, but its session holds no key\n`,
+    )
   })
 
   it('says nobody holds a prefix without a .lock key (GNU-style flags, leading slash trimmed)', async () => {
@@ -103,7 +106,9 @@ describe('consul-lock status', () => {
 
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(
-      new RegExp(`^No holder: ${prefix} \\(the lock ${prefix}/\\.lock is free; LockIndex 1, ModifyIndex \\d+\\)\n$`),
+      new RegExp(
+        `^No holder: ${prefix} \\(the lock ${prefix}/\\.lock is free; LockIndex 1, ModifyIndex \\d+\\)\n$`,
+      ),
     )
   })
 
@@ -130,7 +135,9 @@ describe('consul-lock status', () => {
   it('rejects a missing prefix and an unknown flag with the usage and exit code 1', async () => {
     const missing = startCli(['status'])
     expect(await missing.exited).toBe(1)
-    expect(missing.stderr()).toContain('Key prefix must be specified (exactly one)\n\nUsage: consul-lock status')
+    expect(missing.stderr()).toContain(
+      'Key prefix must be specified (exactly one)\n\nUsage: consul-lock status',
+    )
 
     const unknown = startCli(['status', '-bogus', 'any/prefix'])
     expect(await unknown.exited).toBe(1)
@@ -144,6 +151,6 @@ async function waitForContenderKeys(prefix: string, count: number): Promise<void
   for (;;) {
     const { value: pairs, meta } = await suite.consul.kv.list(`${prefix}/`, { index, wait: '10s' })
     if (pairs.filter((pair) => !pair.key.endsWith('/.lock') && pair.session).length >= count) return
-    index = meta.lastIndex
+    index = nextWaitIndex(index, meta.lastIndex)
   }
 }

@@ -26,7 +26,33 @@ describe('command-line flags', () => {
   })
 
   it('keeps a flag value that looks like a flag', () => {
-    expect(normaliseGoStyleFlags(['-port', '-1', 'x'], options)).toEqual(['--port', '-1', '--', 'x'])
+    expect(normaliseGoStyleFlags(['-port', '-1', 'x'], options)).toEqual(['--port=-1', '--', 'x'])
+    expect(parseFlags(['-port', '-1', 'x'], options).values.port).toBe('-1')
+  })
+
+  it("reads a boolean's value in Go's forms, the last one given winning", () => {
+    expect(parseFlags(['-verbose=false'], options).values.verbose).toBe(false)
+    expect(parseFlags(['--verbose=1', 'x'], options).values.verbose).toBe(true)
+    expect(parseFlags(['-verbose=false', '-verbose'], options).values.verbose).toBe(true)
+    expect(parseFlags(['-verbose', '-verbose=F'], options).values.verbose).toBe(false)
+    expect(() => parseFlags(['-verbose=yes'], options)).toThrow(
+      new UsageError('invalid boolean value "yes" for -verbose: parse error'),
+    )
+  })
+
+  it('leaves the arguments after the first positional alone, booleans included', () => {
+    const { values, positionals } = parseFlags(['x', '--verbose=nope', '-bogus'], options)
+    expect(values).toEqual({})
+    expect(positionals).toEqual(['x', '--verbose=nope', '-bogus'])
+  })
+
+  it('reads a one-letter long flag the command defines, and leaves other letters as short aliases', () => {
+    const withN = { ...options, n: { type: 'string' } } as const
+    for (const argv of [['-n', '3'], ['-n=3'], ['--n', '3']]) {
+      expect(parseFlags(argv, withN).values.n).toBe('3')
+    }
+    expect(parseFlags(['-h'], withN).values.help).toBe(true)
+    expect(() => parseFlags(['-x'], withN)).toThrow(new UsageError('flag provided but not defined: -x'))
   })
 
   it("words unknown flags and missing values as Go's flag package does", () => {

@@ -87,7 +87,7 @@ describe('formatStatus of a lock', () => {
     const other = pair('svc/.lock', { flags: 42n, value: Buffer.from('x'), modifyIndex: 5n })
     expect(formatStatus({ kind: 'other', prefix: 'svc', key: 'svc/.lock', pair: other })).toBe(
       "Not a lock: svc/.lock has Flags 42, neither a lock's (3304740253564472344) nor a semaphore's " +
-        "(16210313421097356768)\n  value        \"x\"\n  ModifyIndex  5\n",
+        '(16210313421097356768)\n  value        "x"\n  ModifyIndex  5\n',
     )
   })
 })
@@ -96,7 +96,9 @@ describe('formatStatus of a semaphore', () => {
   const record = (limit: number, holders: string[]) =>
     pair('pool/.lock', {
       flags: SEMAPHORE_FLAG_VALUE,
-      value: Buffer.from(JSON.stringify({ Limit: limit, Holders: Object.fromEntries(holders.map((h) => [h, true])) })),
+      value: Buffer.from(
+        JSON.stringify({ Limit: limit, Holders: Object.fromEntries(holders.map((h) => [h, true])) }),
+      ),
     })
   const contender = (id: string, value: string) =>
     pair(`pool/${id}`, { flags: SEMAPHORE_FLAG_VALUE, session: id, value: Buffer.from(value) })
@@ -110,7 +112,12 @@ describe('formatStatus of a semaphore', () => {
   })
 
   it('lists the limit, each holder (node, value, session) and each waiting contender', () => {
-    const pairs = [record(2, ['s1', 's2']), contender('s1', 'w1'), contender('s2', 'w2'), contender('s3', 'w3')]
+    const pairs = [
+      record(2, ['s1', 's2']),
+      contender('s1', 'w1'),
+      contender('s2', 'w2'),
+      contender('s3', 'w3'),
+    ]
     const sessions = ['s1', 's2', 's3'].map((id) => session(id, { behavior: 'delete', lockDelay: 0 }))
     expect(formatStatus(semaphore(pairs, sessions))).toBe(
       [
@@ -146,7 +153,12 @@ describe('formatStatus of a semaphore', () => {
 describe('semaphoreHolders', () => {
   it('counts as waiting every contender before the first record is written', () => {
     const slots = semaphoreHolders('pool', [pair('pool/s1', { session: 's1' })])
-    expect(slots).toEqual({ limit: undefined, holders: [], dead: [], waiting: [{ session: 's1', value: null }] })
+    expect(slots).toEqual({
+      limit: undefined,
+      holders: [],
+      dead: [],
+      waiting: [{ session: 's1', value: null }],
+    })
   })
 
   it('keeps a holder alive while any key under the prefix carries its session (Go’s pruneDeadHolders)', () => {
