@@ -115,6 +115,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         if (reply !== undefined && !controller.signal.aborted && !res.destroyed) send(req, res, reply)
       })
   })
+  // Consul's Go server sets no idle timeout: a kept-alive connection stays open until the client
+  // closes it. Node's default (5 s) would reset a connection a paused client still counts on.
+  server.keepAliveTimeout = 0
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))

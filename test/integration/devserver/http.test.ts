@@ -189,3 +189,12 @@ describe('parse()', () => {
     }
   })
 })
+
+describe('connections', () => {
+  // A server that closes idle connections resets the next request of a client that was paused
+  // (GC, SIGSTOP) with its connection pooled: Consul's Go server has no idle timeout.
+  it('keeps idle connections open: no Keep-Alive timeout is announced, as from Consul', async () => {
+    const res = await raw(t, 'GET', '/v1/kv/x')
+    expect(res.headers['keep-alive']).toBeUndefined()
+  })
+})
