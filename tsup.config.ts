@@ -6,6 +6,7 @@ export default defineConfig([
       index: 'src/index.ts',
       machines: 'machines/index.ts',
       devserver: 'src/devserver/index.ts',
+      inspect: 'src/inspect/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -13,6 +13,7 @@ import { observeLeader } from './election/observe.js'
 import { pause } from './election/pause.js'
 import { ConsulError, isRetryable, LockLostError, NotLeaderError } from './errors.js'
 import type { Lease, Lock, LockActorOptions } from './lock.js'
+import { splitActorOptions } from './machine-facade.js'
 
 export type { LeaderInfo } from './election/leader.js'
 
@@ -85,10 +86,15 @@ export class Election implements AsyncDisposable {
   readonly #disposal = new AbortController()
 
   /** @internal Use `consul.election(options)`. */
-  constructor(consul: Consul, options: ElectionOptions, actorOptions: LockActorOptions = {}) {
+  constructor(
+    consul: Consul,
+    options: ElectionOptions & LockActorOptions,
+    actorOptions: LockActorOptions = {},
+  ) {
+    const split = splitActorOptions(options, actorOptions)
     this.#consul = consul
-    this.#lock = consul.lock(options, actorOptions)
-    this.#retryMs = resolveLockOptions(options).monitorRetryTimeMs
+    this.#lock = consul.lock(split.options, split.actorOptions)
+    this.#retryMs = resolveLockOptions(split.options).monitorRetryTimeMs
     this.key = this.#lock.key
     this.actor = this.#lock.actor
   }

@@ -3,7 +3,7 @@
  * lives in the machine; `acquire`, `tryAcquire`, `release`, `destroy` and disposal come from the
  * base it shares with `Semaphore`. Here: the lease, with its fencing token and fenced writes.
  */
-import { type ActorOptions, createActor } from 'xstate'
+import type { ActorOptions } from 'xstate'
 import type { LockClient } from '../machines/actors/index.js'
 import { createLockMachine, type LockMachine } from '../machines/create-lock-machine.js'
 import { type LockOptions, resolveLockOptions } from '../machines/lock.options.js'
@@ -17,7 +17,7 @@ import {
   LockNotHeldError,
 } from './errors.js'
 import { type FenceFailure, fencedTxn } from './fenced-txn.js'
-import { type AcquireOptions, MachineFacade } from './machine-facade.js'
+import { type AcquireOptions, facadeActor, MachineFacade } from './machine-facade.js'
 
 /** A held lock: fencing material and a signal that fires when it stops being held. */
 export interface Lease {
@@ -55,7 +55,7 @@ export interface Lease {
 
 export type { AcquireOptions, TryAcquireOptions } from './machine-facade.js'
 
-/** Options of the actor behind a `Lock`. */
+/** Options of the actor behind a `Lock`: `inspect` and `id`, also accepted in the lock's options. */
 export type LockActorOptions = Pick<ActorOptions<LockMachine>, 'inspect' | 'id'>
 
 type LockAcquired = Extract<LockNotification, { type: 'lock.acquired' }>
@@ -78,9 +78,14 @@ export class Lock extends MachineFacade<LockMachine, LockAcquired, LockLostReaso
   readonly key: string
 
   /** @internal Use `consul.lock(options)`. */
-  constructor(client: LockClient, options: LockOptions, actorOptions: LockActorOptions = {}) {
-    const key = resolveLockOptions(options).key
-    super(createActor(createLockMachine(client), { ...actorOptions, input: options }), {
+  constructor(client: LockClient, options: LockOptions & LockActorOptions, actorOptions?: LockActorOptions) {
+    const { actor, resolved } = facadeActor(
+      createLockMachine(client),
+      { options, actorOptions },
+      resolveLockOptions,
+    )
+    const key = resolved.key
+    super(actor, {
       topic: 'lock',
       held: (pending) => new LockHeldError(key, pending ? 'Lock is being acquired' : undefined),
       notHeld: () => new LockNotHeldError(key),

@@ -6,9 +6,60 @@
  * lease differ, and the facade is given those. All state lives in the machine: the facade only
  * keeps the lease it handed out, so it can abort the lease's `lost` signal.
  */
-import { type Actor, type AnyStateMachine, type Subscription, waitFor } from 'xstate'
+import {
+  type Actor,
+  type ActorOptions,
+  type AnyStateMachine,
+  createActor,
+  type Subscription,
+  waitFor,
+} from 'xstate'
 import { tryWaitMs } from '../machines/lock.options.js'
 import type { Duration } from './consul/duration.js'
+
+/**
+ * The options of the actor behind a facade, accepted in its options object too
+ * (`consul.lock({ key, inspect })`).
+ */
+export interface FacadeActorOptions {
+  /**
+   * An XState inspection observer for the actor's system, e.g. the `inspect` of
+   * `createInspector()` from `consul-lock-machine/inspect`.
+   */
+  inspect?: ActorOptions<AnyStateMachine>['inspect']
+  /** The actor's id (what inspectors show). @default the actor's session id (`x:3`) */
+  id?: string
+}
+
+/**
+ * Takes `inspect` and `id` out of a facade's options object, so only the machine's own options
+ * are validated; those given in `actorOptions` win.
+ */
+export function splitActorOptions<TOptions>(
+  options: TOptions & FacadeActorOptions,
+  actorOptions: FacadeActorOptions = {},
+): { options: TOptions; actorOptions: FacadeActorOptions } {
+  // Not an object: left as it is for the option checks to report.
+  if (typeof options !== 'object' || options === null) return { options, actorOptions }
+  const { inspect, id, ...own } = options
+  const given = Object.entries({ inspect, id, ...actorOptions }).filter(([, value]) => value !== undefined)
+  return { options: own as TOptions, actorOptions: Object.fromEntries(given) as FacadeActorOptions }
+}
+
+/**
+ * The actor of a facade: `options` checked by `resolve` first (so a bad one throws here, not in
+ * the machine), without `inspect` and `id`, which go to the actor with `actorOptions`.
+ */
+export function facadeActor<TMachine extends AnyStateMachine, TOptions, TResolved>(
+  machine: TMachine,
+  given: { options: TOptions & FacadeActorOptions; actorOptions: FacadeActorOptions | undefined },
+  resolve: (options: TOptions) => TResolved,
+): { actor: Actor<TMachine>; resolved: TResolved } {
+  const { options, actorOptions } = splitActorOptions(given.options, given.actorOptions)
+  const resolved = resolve(options)
+  const create = createActor as (machine: TMachine, options: object) => Actor<TMachine>
+  return { actor: create(machine, { ...actorOptions, input: options }), resolved }
+}
 
 export interface AcquireOptions {
   /** Cancels the attempt: the promise rejects with `signal.reason` at once. */

@@ -3,7 +3,7 @@
  * All state lives in the machine; `acquire`, `tryAcquire`, `release`, `destroy` and disposal
  * come from the base it shares with `Lock`.
  */
-import { type ActorOptions, createActor } from 'xstate'
+import type { ActorOptions } from 'xstate'
 import type { LockClient } from '../machines/actors/index.js'
 import { createSemaphoreMachine, type SemaphoreMachine } from '../machines/create-semaphore-machine.js'
 import { resolveSemaphoreOptions, type SemaphoreOptions } from '../machines/semaphore.options.js'
@@ -15,7 +15,7 @@ import {
   type SemaphoreLostReason,
   SemaphoreNotHeldError,
 } from './errors.js'
-import { type AcquireOptions, MachineFacade } from './machine-facade.js'
+import { type AcquireOptions, facadeActor, MachineFacade } from './machine-facade.js'
 
 /** A held slot of a semaphore, and a signal that fires when it stops being held. */
 export interface SemaphoreLease {
@@ -30,7 +30,7 @@ export interface SemaphoreLease {
   readonly lost: AbortSignal
 }
 
-/** Options of the actor behind a `Semaphore`. */
+/** Options of the actor behind a `Semaphore`: `inspect` and `id`, also accepted in the semaphore's options. */
 export type SemaphoreActorOptions = Pick<ActorOptions<SemaphoreMachine>, 'inspect' | 'id'>
 
 type SemaphoreAcquired = Extract<SemaphoreNotification, { type: 'semaphore.acquired' }>
@@ -65,9 +65,15 @@ export class Semaphore extends MachineFacade<
   readonly prefix: string
 
   /** @internal Use `consul.semaphore(options)`. */
-  constructor(client: LockClient, options: SemaphoreOptions, actorOptions: SemaphoreActorOptions = {}) {
-    const prefix = resolveSemaphoreOptions(options).prefix
-    super(createActor(createSemaphoreMachine(client), { ...actorOptions, input: options }), {
+  constructor(
+    client: LockClient,
+    options: SemaphoreOptions & SemaphoreActorOptions,
+    actorOptions?: SemaphoreActorOptions,
+  ) {
+    const machine = createSemaphoreMachine(client)
+    const { actor, resolved } = facadeActor(machine, { options, actorOptions }, resolveSemaphoreOptions)
+    const prefix = resolved.prefix
+    super(actor, {
       topic: 'semaphore',
       held: (pending) => new SemaphoreHeldError(prefix, pending ? 'Semaphore is being acquired' : undefined),
       notHeld: () => new SemaphoreNotHeldError(prefix),

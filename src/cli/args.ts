@@ -27,7 +27,9 @@ export function normaliseGoStyleFlags(
       out.push(...(arg === '--' ? [] : ['--']), ...argv.slice(i))
       return out
     }
-    const longFlag = /^--?([a-z][a-z0-9-]*)(=.*)?$/i.exec(arg)
+    // Go's flag package: after one or two dashes, a name that starts with neither '-' nor '='.
+    if (/^(-{3}|-{1,2}=)/.test(arg)) throw new UsageError(`bad flag syntax: ${arg}`)
+    const longFlag = /^--?([^=]+)(=.*)?$/s.exec(arg)
     const name = longFlag?.[1] as string
     if (!longFlag || (name.length === 1 && !(name in options))) {
       out.push(arg)

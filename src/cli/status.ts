@@ -10,6 +10,7 @@ import {
   httpFlagsUsage,
 } from './lock/http-options.js'
 import { createOutput, messageOf } from './lock/output.js'
+import { goPathJoin, trimPrefixArgument } from './prefix.js'
 import { formatStatus } from './status/format.js'
 import { readPrefixStatus } from './status/read.js'
 
@@ -35,8 +36,8 @@ export async function runStatus(argv: readonly string[]): Promise<number> {
     return 0
   }
   if (positionals.length !== 1) throw new UsageError('Key prefix must be specified (exactly one)')
-  // As consul lock: a leading '/' is trimmed (so a prefix named `status` can be written `/status`).
-  const prefix = (positionals[0] as string).replace(/^\/+/, '').replace(/\/+$/, '')
+  // The prefix the lock command's keys are under (`/status` names a prefix called `status`).
+  const prefix = goPathJoin(trimPrefixArgument(positionals[0] as string))
   if (prefix === '') throw new UsageError('Key prefix must not be empty')
 
   const output = createOutput(false)

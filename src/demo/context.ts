@@ -13,7 +13,7 @@ export interface DemoContext {
   readonly timeline: Timeline
   readonly log: EventLog
   readonly names: WorkerNames
-  /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
+  /** Aborted by Ctrl-C (SIGINT), SIGTERM or SIGHUP. */
   readonly signal: AbortSignal
   /** Every worker started, for the cleanup. */
   readonly workers: readonly Worker[]

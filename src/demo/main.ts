@@ -4,47 +4,58 @@
  * with a graceful hand-off and a crash failover, then a semaphore of two. It prints a timeline
  * and a summary, and leaves no process, session, key or port behind, even on Ctrl-C.
  */
+import { messageOf } from '../cli/lock/output.js'
 import { cleanUp, type Leftovers } from './cleanup.js'
 import { createContext, type DemoContext } from './context.js'
+import { INTERRUPTED, watchInterrupts } from './interrupts.js'
 import { lockScenario } from './scenario-lock.js'
 import { semaphoreScenario } from './scenario-semaphore.js'
-import { type DemoSettings, openTarget } from './settings.js'
+import { type DemoSettings, type DemoTarget, openTarget } from './settings.js'
 import { type DemoResults, keptItsPromises, printSummary } from './summary.js'
 import { createTimeline, type Timeline } from './timeline.js'
 import { displayCommand } from './workers.js'
 
-/** The exit code after Ctrl-C, as shells report a SIGINT. */
-const INTERRUPTED = 130
-
 async function main(): Promise<number> {
   const timeline = createTimeline()
-  const interruption = new AbortController()
-  const interrupt = (signal: NodeJS.Signals) => {
-    timeline.line('demo', `${signal}: stopping the workers and cleaning up`)
-    interruption.abort(new Error(`interrupted by ${signal}`))
+  let context: DemoContext | undefined
+  const interrupts = watchInterrupts(timeline, () => context?.workers ?? [])
+  let target: DemoTarget
+  try {
+    target = await openTarget()
+  } catch (error) {
+    interrupts.dispose()
+    throw error
   }
-  process.once('SIGINT', interrupt)
-  process.once('SIGTERM', interrupt)
-
-  const target = await openTarget()
-  const context = createContext(target.consul, target.settings, timeline, interruption.signal)
+  context = createContext(target.consul, target.settings, timeline, interrupts.signal)
   printHeading(timeline, target.settings)
   const results: DemoResults = {}
   let failure: unknown
-  let leftovers: Leftovers
+  let leftovers: Leftovers | undefined
   try {
     results.lock = await lockScenario(context)
     results.semaphore = await semaphoreScenario(context)
   } catch (error) {
     failure = error
   } finally {
-    leftovers = await cleanUp(context)
+    leftovers = await cleanUpReporting(context)
     await target.close()
-    process.off('SIGINT', interrupt)
-    process.off('SIGTERM', interrupt)
+    interrupts.dispose()
   }
-  printSummary(timeline, target.settings, results, leftovers)
+  if (leftovers !== undefined) printSummary(timeline, target.settings, results, leftovers)
   return exitCode(timeline, context, failure, results, leftovers)
+}
+
+/**
+ * The cleanup; when it fails (the agent is unreachable), the reason is printed and `undefined`
+ * returned, so that neither the run's own failure nor the closing of the target is lost.
+ */
+async function cleanUpReporting(context: DemoContext): Promise<Leftovers | undefined> {
+  try {
+    return await cleanUp(context)
+  } catch (error) {
+    context.timeline.line('demo', `the cleanup failed: ${messageOf(error)}`)
+    return undefined
+  }
 }
 
 function printHeading(timeline: Timeline, settings: DemoSettings): void {
@@ -56,6 +67,9 @@ function printHeading(timeline: Timeline, settings: DemoSettings): void {
   timeline.text(
     `  Session TTL ${settings.sessionTTL}, lock-delay ${settings.lockDelay}, child kill grace ${settings.killGrace}`,
   )
+  timeline.text(
+    '  Live statecharts: each worker prints "consul-lock: inspector at <url>"; open it while it runs',
+  )
 }
 
 function exitCode(
@@ -63,14 +77,18 @@ function exitCode(
   context: DemoContext,
   failure: unknown,
   results: DemoResults,
-  leftovers: Leftovers,
+  leftovers: Leftovers | undefined,
 ): number {
   if (context.signal.aborted) {
     timeline.text('Interrupted: the workers were stopped and the run cleaned up.')
     return INTERRUPTED
   }
   if (failure !== undefined) {
-    timeline.text(`The demo failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+    timeline.text(`The demo failed: ${messageOf(failure)}`)
+    return 1
+  }
+  if (leftovers === undefined) {
+    timeline.text('The cleanup failed: sessions or keys of the run may be left (see above).')
     return 1
   }
   if (context.problems.length > 0 || !keptItsPromises(results, leftovers)) {
@@ -86,7 +104,7 @@ main().then(
     process.exitCode = code
   },
   (error: unknown) => {
-    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(`demo: ${messageOf(error)}\n`)
     process.exitCode = 1
   },
 )

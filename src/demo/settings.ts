@@ -4,6 +4,7 @@
  * is 10 s, so the failover takes up to about 22 s there).
  */
 import { randomUUID } from 'node:crypto'
+import { formatGoDuration } from '../consul/duration.js'
 import { startDevServer } from '../devserver/index.js'
 import { Consul } from '../index.js'
 
@@ -36,13 +37,10 @@ export interface DemoTarget {
 /** consul-lock's SIGTERM → SIGKILL grace for a child: the demo's children stop at once. */
 const KILL_GRACE_MS = 2_000
 
-/** A whole number of milliseconds as a Go duration: `1s`, `1500ms`. */
-const goDuration = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`)
-
 const timings = (ttlMs: number, lockDelayMs: number) => ({
-  sessionTTL: goDuration(ttlMs),
-  lockDelay: goDuration(lockDelayMs),
-  killGrace: goDuration(KILL_GRACE_MS),
+  sessionTTL: formatGoDuration(ttlMs),
+  lockDelay: formatGoDuration(lockDelayMs),
+  killGrace: formatGoDuration(KILL_GRACE_MS),
   killGraceMs: KILL_GRACE_MS,
   // A crash takes up to 2×TTL (session expiry) + lock-delay + the acquire backoff to fail over.
   waitTimeoutMs: 2 * ttlMs + lockDelayMs + 10_000,

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { isAbsolute, relative } from 'node:path'
 import { createInterface } from 'node:readline'
+import { signalGroup } from '../cli/lock/process-group.js'
 import { parseChildLine } from './child-protocol.js'
 import type { EventLog } from './events.js'
 import { childPath, cliPath } from './paths.js'
@@ -62,6 +63,9 @@ export function workerArgs(settings: DemoSettings, spec: WorkerSpec): string[] {
     '-name',
     sessionName(settings.runId, spec.name),
     ...(spec.limit > 1 ? ['-n', String(spec.limit)] : []),
+    // Each worker serves its lock's live statechart and prints the page's address on stderr,
+    // which the timeline shows: open one while the demo runs.
+    '-inspect',
     // No shell between consul-lock and the child: the child's pid is its process group.
     '-shell=false',
     spec.prefix,
@@ -118,14 +122,6 @@ export function startWorker(
     log.push({ type: 'exited', worker: spec.name, code: result })
     return result
   })
-  const signalGroup = (group: number | undefined, signal: NodeJS.Signals) => {
-    if (group === undefined) return
-    try {
-      process.kill(-group, signal)
-    } catch {
-      // The group is already gone.
-    }
-  }
 
   return {
     name: spec.name,
@@ -145,7 +141,7 @@ export function startWorker(
       leaving = true
       // consul-lock first: were the child to die first, it would see the exit and release.
       signalGroup(pid, 'SIGKILL')
-      signalGroup(childPid, 'SIGKILL')
+      if (childPid !== undefined) signalGroup(childPid, 'SIGKILL')
     },
   }
 }

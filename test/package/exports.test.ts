@@ -52,6 +52,17 @@ describe('the built package', () => {
       ])
     })
 
+    it(`exposes the inspector and the diagram exports through ${kind}('consul-lock-machine/inspect')`, async () => {
+      expect(await load(kind, 'consul-lock-machine/inspect')).toEqual([
+        'createInspector',
+        'createStatelyInspector',
+        'describeMachine',
+        'redact',
+        'toDot',
+        'toMermaid',
+      ])
+    })
+
     it(`exposes startDevServer through ${kind}('consul-lock-machine/devserver')`, async () => {
       expect(await load(kind, 'consul-lock-machine/devserver')).toEqual(['startDevServer'])
     })
@@ -82,7 +93,15 @@ describe('the built package', () => {
   })
 
   it('ships type declarations for both module systems', async () => {
-    for (const file of ['index.d.ts', 'index.d.cts', 'devserver.d.ts', 'devserver.d.cts', 'machines.d.ts']) {
+    for (const file of [
+      'index.d.ts',
+      'index.d.cts',
+      'devserver.d.ts',
+      'devserver.d.cts',
+      'machines.d.ts',
+      'inspect.d.ts',
+      'inspect.d.cts',
+    ]) {
       await expect(access(`${root}/dist/${file}`)).resolves.toBeUndefined()
     }
   })

@@ -56,6 +56,8 @@ export class ChildGroup {
   readonly #process: ChildProcess
   readonly #output: Output
   #running = true
+  /** From the start of `stop` until the group is gone: the child, or what it left, may still run. */
+  #stopping = false
   #terminateSent = false
   #stopped: Promise<void> | undefined
   readonly #killOnExit = () => this.#signalGroup('SIGKILL')
@@ -91,9 +93,17 @@ export class ChildGroup {
     return this.#running
   }
 
-  /** Passes a signal consul-lock received on to the child's group while the child runs (Go does too). */
+  /**
+   * True while the group may have live members: the child runs, or a stop is waiting for it or
+   * for what it left in its group. A second signal then SIGKILLs the group (see `kill`).
+   */
+  get active(): boolean {
+    return this.#running || this.#stopping
+  }
+
+  /** Passes a signal on to the child's group while it is active (Go passes them to the child). */
   forward(signal: NodeJS.Signals): void {
-    if (!this.#running) return
+    if (!this.active) return
     this.#signalGroup(signal)
     if (signal === 'SIGTERM') this.#terminateSent = true
   }
@@ -116,6 +126,7 @@ export class ChildGroup {
 
   async #stop(graceMs: number): Promise<void> {
     if (this.pid === undefined || (!this.#running && !this.#groupAlive())) return this.#forget()
+    this.#stopping = true
     this.#output.info(
       this.#running
         ? `Terminating child process group ${this.pid}`
@@ -155,6 +166,7 @@ export class ChildGroup {
   }
 
   #forget(): void {
+    this.#stopping = false
     process.off('exit', this.#killOnExit)
   }
 

@@ -4,10 +4,11 @@
  * checked as Go's `flag` package checks them and validation errors use `consul lock`'s texts,
  * in its order, so scripts that match on them keep working.
  */
-import { posix } from 'node:path'
 // The client's own Go-duration parser: the durations given here mean what they mean to it.
 import { parseGoDuration } from '../../consul/duration.js'
 import { normaliseGoStyleFlags, parseFlags, UsageError } from '../args.js'
+import { parseGoInt } from '../go-int.js'
+import { goPathJoin, trimPrefixArgument } from '../prefix.js'
 import { type HttpFlagValues, httpFlagOptions } from './http-options.js'
 
 export const lockFlagOptions = {
@@ -23,6 +24,8 @@ export const lockFlagOptions = {
   'kill-grace': { type: 'string', default: '5s' },
   'session-ttl': { type: 'string', default: '15s' },
   'lock-delay': { type: 'string' },
+  // `--inspect` alone or `--inspect=<port>` (see `withInspectValue`).
+  inspect: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...httpFlagOptions,
 } as const
@@ -50,6 +53,8 @@ export interface LockCommandConfig {
   sessionTTL: string
   /** As given; `undefined`: Consul's default (15 s). */
   lockDelay: string | undefined
+  /** `-inspect[=port]`: the port of the inspector's page (0: any free one); `undefined`: none. */
+  inspectPort: number | undefined
   http: HttpFlagValues
 }
 
@@ -59,7 +64,8 @@ export type LockCommandLine = { help: true } | { help: false; config: LockComman
  * Reads the command line of the lock command. Throws a `UsageError` with `consul lock`'s text
  * for a bad flag or argument.
  */
-export function parseLockCommandLine(argv: readonly string[]): LockCommandLine {
+export function parseLockCommandLine(given: readonly string[]): LockCommandLine {
+  const argv = withInspectValue(given)
   const { values, positionals } = parseFlags(argv, lockFlagOptions)
   if (values.help) return { help: true }
   // Go's flag package rejects a malformed value while parsing, before any other check.
@@ -71,10 +77,11 @@ export function parseLockCommandLine(argv: readonly string[]): LockCommandLine {
   const killGraceMs = goDuration(values['kill-grace'], 'kill-grace')
   goDuration(values['session-ttl'], 'session-ttl')
   if (values['lock-delay'] !== undefined) goDuration(values['lock-delay'], 'lock-delay')
+  const inspectPort = values.inspect === undefined ? undefined : portOf(values.inspect, 'inspect')
 
   if (limit <= 0) throw new UsageError('Lock holder limit must be positive')
   if (positionals.length < 2) throw new UsageError('Key prefix and child command must be specified')
-  const prefix = (positionals[0] as string).replace(/^\//, '')
+  const prefix = trimPrefixArgument(positionals[0] as string)
   const command = positionals.slice(1)
   if (timeoutMs < 0) throw new UsageError('Timeout must be positive')
   if (monitorRetries < 0) throw new UsageError("Number for 'monitor-retry' must be >= 0")
@@ -84,7 +91,7 @@ export function parseLockCommandLine(argv: readonly string[]): LockCommandLine {
     help: false,
     config: {
       prefix,
-      lockKey: posix.join(prefix, '.lock'),
+      lockKey: goPathJoin(prefix, '.lock'),
       command,
       limit,
       sessionName: values.name || defaultSessionName(command, prefix),
@@ -97,6 +104,7 @@ export function parseLockCommandLine(argv: readonly string[]): LockCommandLine {
       killGraceMs,
       sessionTTL: values['session-ttl'],
       lockDelay: values['lock-delay'],
+      inspectPort,
       http: httpValues(values),
     },
   }
@@ -115,11 +123,30 @@ function httpValues(values: Record<string, unknown>): HttpFlagValues {
   return http as HttpFlagValues
 }
 
-/** Go's `flag` Int: a decimal integer (the text as Go's `flag` package prints it on error). */
+/**
+ * `-inspect` takes its value only joined (`-inspect=9400`), as Node's own `--inspect[=port]`:
+ * alone it means any free port, and the next argument stays what it is (the prefix, another
+ * flag). Rewrites a lone `-inspect` before the first positional argument as `--inspect=0`.
+ */
+function withInspectValue(argv: readonly string[]): string[] {
+  const asBoolean = { ...lockFlagOptions, inspect: { type: 'boolean' } } as const
+  const normalised = normaliseGoStyleFlags(argv, asBoolean)
+  const end = normalised.indexOf('--')
+  return normalised.map((arg, i) => (arg === '--inspect' && (end === -1 || i < end) ? '--inspect=0' : arg))
+}
+
+/** A TCP port: 0 (any free one) to 65535. */
+function portOf(text: string, flag: string): number {
+  const port = goInt(text, flag)
+  if (port < 0 || port > 65_535) throw invalidValue(text, flag, 'not a port (0 to 65535)')
+  return port
+}
+
+/** Go's `flag` Int (`0x10`, `010`, `1_000` too; the text as Go's `flag` package prints it on error). */
 function goInt(text: string, flag: string): number {
-  if (!/^[+-]?\d+$/.test(text)) throw invalidValue(text, flag, 'parse error')
-  const value = Number(text)
-  if (!Number.isSafeInteger(value)) throw invalidValue(text, flag, 'value out of range')
+  const value = parseGoInt(text)
+  if (value === 'syntax') throw invalidValue(text, flag, 'parse error')
+  if (value === 'range') throw invalidValue(text, flag, 'value out of range')
   return value
 }
 

@@ -4,6 +4,8 @@
  * facades have the same acquire, tryAcquire, release and destroy, and a lease whose `lost`
  * signal fires on loss, so the command has one code path for both.
  */
+
+import type { InspectionEvent, Observer } from 'xstate'
 import {
   type Consul,
   type Lock,
@@ -26,9 +28,17 @@ export interface Holder {
   readonly actor: ObservedActor
 }
 
-/** Creates the lock or semaphore (nothing is sent yet); throws the library's `InvalidOptionError`. */
-export function createHolder(consul: Consul, config: LockCommandConfig): Holder {
+/**
+ * Creates the lock or semaphore (nothing is sent yet), inspected by `inspect` if given; throws
+ * the library's `InvalidOptionError`.
+ */
+export function createHolder(
+  consul: Consul,
+  config: LockCommandConfig,
+  inspect?: Observer<InspectionEvent>,
+): Holder {
   const common = {
+    ...(inspect === undefined ? {} : { inspect }),
     sessionName: config.sessionName,
     sessionTTL: config.sessionTTL,
     monitorRetries: config.monitorRetries,

@@ -4,11 +4,14 @@
  * child's process group; release; remove the key if nobody uses it. Exit 1 for setup, acquire,
  * release and cleanup failures, 2 for a failed child with -child-exit-code, 0 otherwise.
  */
+import type { InspectionEvent, Observer } from 'xstate'
 import type { Consul } from '../../index.js'
 import { type ChildExit, ChildGroup, childFailed, describeExit } from './child.js'
 import { type LockCommandConfig, parseLockCommandLine } from './flags.js'
 import { createHolder, type Holder, isInUse, isNotHeld } from './holder.js'
 import { connectionErrorMessage, consulFromHttpFlags } from './http-options.js'
+import { withInspector } from './inspect.js'
+import { watchJobControl } from './job-control.js'
 import { createOutput, messageOf, type Output } from './output.js'
 import { watchShutdownSignals } from './signals.js'
 import { lockUsage } from './usage.js'
@@ -30,16 +33,24 @@ export async function runLock(argv: readonly string[]): Promise<number> {
     return 1
   }
   try {
-    return await runUnderLock(line.config, consul, output)
+    const { config } = line
+    return await withInspector(config.inspectPort, output, (inspect) =>
+      runUnderLock(config, consul, output, inspect),
+    )
   } finally {
     await consul.close()
   }
 }
 
-async function runUnderLock(config: LockCommandConfig, consul: Consul, output: Output): Promise<number> {
+async function runUnderLock(
+  config: LockCommandConfig,
+  consul: Consul,
+  output: Output,
+  inspect: Observer<InspectionEvent> | undefined,
+): Promise<number> {
   let holder: Holder
   try {
-    holder = createHolder(consul, config)
+    holder = createHolder(consul, config, inspect)
   } catch (error) {
     output.error(`Lock setup failed: ${messageOf(error)}`)
     return 1
@@ -47,19 +58,36 @@ async function runUnderLock(config: LockCommandConfig, consul: Consul, output: O
   output.info(holder.setupLine)
   const stopPrinting = printTransitions(holder.actor, output)
   let child: ChildGroup | undefined
+  // Set once the command and its group are gone: then only the release and the cleanup are left.
+  let releasing = false
   const shutdown = watchShutdownSignals((signal, count) => {
-    child?.forward(signal)
+    output.info(`Received ${signal}`)
+    if (child?.active) {
+      // The first one starts the stop (SIGTERM, then SIGKILL after -kill-grace); another one
+      // does not wait for the grace period, even when only what the command left is still there.
+      child.forward(signal)
+      if (count > 1) child.kill()
+      return
+    }
+    if (releasing) {
+      // A release can hang (an unreachable agent): the session then ends by itself, after its TTL.
+      output.error(`${signal} during release: exiting without waiting; the session expires after its TTL`)
+      process.exit(1)
+    }
     if (count === 1) return
-    if (child?.running) return child.kill()
     output.error(`${signal} again: exiting at once, without releasing the lock`)
     process.exit(1)
   })
+  const stopJobControl = watchJobControl(() => child, output)
   try {
     const lease = await acquire(holder, config, shutdown.signal, output)
     if (lease === undefined) return 1
     let failed = false
     if (shutdown.signal.aborted) {
       output.error('Shutdown triggered during lock acquisition')
+    } else if (lease.lost.aborted) {
+      // Lost as it was won (the session expired meanwhile): the command must not run unlocked.
+      output.error(`${messageOf(lease.lost.reason)}: not starting the command`)
     } else {
       output.info('Starting handler')
       if (config.passStdin) output.info('Stdin passed to handler process')
@@ -76,6 +104,7 @@ async function runUnderLock(config: LockCommandConfig, consul: Consul, output: O
       }
       await child.stop(config.killGraceMs)
     }
+    releasing = true
     if (!(await release(holder, lease.lost, output))) return 1
     if (!(await cleanUp(holder, output))) return 1
     return config.childExitCode && failed ? 2 : 0
@@ -84,6 +113,7 @@ async function runUnderLock(config: LockCommandConfig, consul: Consul, output: O
     await child?.stop(config.killGraceMs)
     await holder.facade[Symbol.asyncDispose]()
     shutdown.dispose()
+    stopJobControl()
     stopPrinting()
   }
 }

@@ -7,13 +7,18 @@ export const lockUsage = `Usage: consul-lock [options] <prefix> <command...>
 
   A drop-in for 'consul lock': acquires a lock (or, with -n > 1, a semaphore slot) at
   <prefix>, then runs <command> with CONSUL_LOCK_HELD=true in its environment. The command
-  can assume the lock is held while it runs. If the lock is lost, or consul-lock gets SIGINT
-  or SIGTERM, the command's whole process group gets SIGTERM and, after -kill-grace, SIGKILL.
+  can assume the lock is held while it runs. If the lock is lost, or consul-lock gets SIGINT,
+  SIGTERM, SIGHUP or SIGQUIT, the command's whole process group gets SIGTERM and, after
+  -kill-grace, SIGKILL.
   The lock is released when the command ends, and its key removed when nobody else uses it.
 
-  The command runs in its own process group: signals reach everything it started, and
-  nothing it left in that group outlives consul-lock. SIGINT and SIGTERM sent to consul-lock
-  are passed on to the group; a second one during the grace period SIGKILLs it at once.
+  The command runs in its own session and process group, without a controlling terminal:
+  signals reach everything it started, and nothing it left in that group outlives
+  consul-lock (a daemon that calls setsid itself escapes it). The shutdown signals sent to
+  consul-lock are passed on to the group; a second one during the grace period SIGKILLs it
+  at once. One during the release, once the group is gone, exits 1 without waiting (the
+  session then expires after its TTL). Ctrl-Z (SIGTSTP) stops the group and consul-lock;
+  SIGCONT continues both.
   When the session cannot be renewed, the command is stopped when the session's TTL runs
   out locally, before Consul could give the lock to someone else.
 
@@ -47,16 +52,21 @@ Options:
                             A shorter TTL detects a dead holder sooner.
   -lock-delay=<duration>    How long after a holder's session is invalidated nobody may take
                             the lock (default: Consul's 15s; 0s for none). Locks only (-n 1).
-  -verbose                  Print each transition (idle → pending → held …) and each step,
-                            with a timestamp, on stdout.
+  -verbose                  Print each state change (the leaf states left → entered, and the
+                            phase: [pending], [held] …) and each step, with a timestamp, on
+                            stdout.
+  -inspect[=<port>]         Serve the lock's live statechart (active states, context, events)
+                            on a local page at http://127.0.0.1:<port>/ while consul-lock
+                            runs; its address is printed on stderr. Without a port (only the
+                            joined form takes one), any free port.
   -h, -help                 Show this help.
 
 ${httpFlagsUsage}
 Exit codes:
   0   the command ran (whatever its exit status, without -child-exit-code), or it was
-      stopped because the lock was lost or consul-lock got SIGINT/SIGTERM
+      stopped because the lock was lost or consul-lock got a shutdown signal
   1   bad flags or arguments, Consul unreachable, lock not acquired (error, -timeout, or a
-      signal while waiting), or the release or cleanup failed
+      signal while waiting), the release or cleanup failed, or a signal cut it short
   2   the command failed and -child-exit-code is set
 
 Examples:

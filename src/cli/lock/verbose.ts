@@ -1,8 +1,10 @@
 /**
- * `-verbose` transitions: the phase of the lock's (or semaphore's) actor, read from its public
- * tags, printed each time it changes (`pending → held`), and the suspect and error
- * notifications that say why.
+ * `-verbose` transitions: every state change of the lock's (or semaphore's) actor, printed as
+ * the leaf states left and entered, with the phase (the public tag) it is in now
+ * (`session.lock.pending.waiting → session.lock.pending.acquiring.inFlight [pending]`), and the
+ * suspect and error notifications that say why.
  */
+import type { StateValue } from 'xstate'
 import { messageOf, type Output } from './output.js'
 
 /** The tags of both machines, most specific first: `held` and `suspect` are set together. */
@@ -15,25 +17,45 @@ export function phaseOf(snapshot: { hasTag(tag: string): boolean }): Phase | und
   return PHASES.find((tag) => snapshot.hasTag(tag))
 }
 
+/** The active leaf states of a state value, as dotted paths (`session.lock.held.lease.sound`). */
+export function leafPaths(value: StateValue): string[] {
+  if (typeof value === 'string') return [value]
+  return Object.entries(value).flatMap(([state, below]) =>
+    below === undefined || (typeof below === 'object' && Object.keys(below).length === 0)
+      ? [state]
+      : leafPaths(below).map((leaf) => `${state}.${leaf}`),
+  )
+}
+
+interface ObservedSnapshot {
+  readonly value: StateValue
+  hasTag(tag: string): boolean
+}
+
 /** What verbose printing needs of a lock's or a semaphore's actor. */
 export interface ObservedActor {
-  getSnapshot(): { hasTag(tag: string): boolean }
-  subscribe(next: (snapshot: { hasTag(tag: string): boolean }) => void): { unsubscribe(): void }
+  getSnapshot(): ObservedSnapshot
+  subscribe(next: (snapshot: ObservedSnapshot) => void): { unsubscribe(): void }
   on(type: '*', handler: (event: { type: string }) => void): { unsubscribe(): void }
 }
 
 /**
- * Prints every phase change of `actor` and its `lock.suspect` / `lock.error` (`semaphore.…`)
- * notifications through `output.info`. Returns the function that stops it.
+ * Prints every state change of `actor` (the leaves it left → the leaves it entered [phase]) and
+ * its `lock.suspect` / `lock.error` (`semaphore.…`) notifications through `output.info`.
+ * Returns the function that stops it.
  */
 export function printTransitions(actor: ObservedActor, output: Output) {
-  let phase = phaseOf(actor.getSnapshot())
+  let leaves = leafPaths(actor.getSnapshot().value)
   const subscriptions = [
     actor.subscribe((snapshot) => {
-      const next = phaseOf(snapshot)
-      if (next === undefined || next === phase) return
-      output.info(`${phase ?? 'idle'} → ${next}`)
-      phase = next
+      const next = leafPaths(snapshot.value)
+      const left = leaves.filter((leaf) => !next.includes(leaf))
+      const entered = next.filter((leaf) => !leaves.includes(leaf))
+      leaves = next
+      // A snapshot with only its context changed is no transition.
+      if (left.length === 0 && entered.length === 0) return
+      const phase = phaseOf(snapshot)
+      output.info(`${listed(left)} → ${listed(entered)}${phase === undefined ? '' : ` [${phase}]`}`)
     }),
     actor.on('*', (event) => {
       const { cause, error } = event as { cause?: string; error?: unknown }
@@ -45,3 +67,6 @@ export function printTransitions(actor: ObservedActor, output: Output) {
     for (const subscription of subscriptions) subscription.unsubscribe()
   }
 }
+
+/** Leaves in one line; `-` when a parallel region only entered (or only left) states. */
+const listed = (leaves: readonly string[]) => (leaves.length === 0 ? '-' : leaves.join(', '))

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { processHasExited } from '../../../src/cli/lock/process-group.js'
 import { processesOfRun } from '../../../src/demo/processes.js'
 import { Consul } from '../../../src/index.js'
 import { assertBuildIsFresh, packageRoot } from '../../support/built-package.js'
@@ -31,33 +31,15 @@ function printedPids(output: string): number[] {
 }
 
 /**
- * Whether the process runs. A zombie does not: the crashed leader's child, orphaned by the
- * SIGKILL of its consul-lock, waits there until init reaps it.
- */
-function isAlive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]
-    return state !== 'Z'
-  } catch {
-    // No such process (or no /proc: then ask the kernel).
-    if (existsSync('/proc/self')) return false
-    try {
-      process.kill(pid, 0)
-      return true
-    } catch {
-      return false
-    }
-  }
-}
-
-/**
  * Asserts nothing of the run is left: none of the `started` processes the demo printed or any
  * other with the run id in its command line, and (on a real agent) no session or key.
  */
 async function expectNothingLeft(output: string, started: number): Promise<void> {
   const runId = runIdOf(output)
   expect(printedPids(output).length).toBeGreaterThanOrEqual(started)
-  expect(printedPids(output).filter(isAlive)).toEqual([])
+  // A zombie counts as gone: the crashed leader's child, orphaned by the SIGKILL of its
+  // consul-lock, waits there until init reaps it.
+  expect(printedPids(output).filter((pid) => !processHasExited(pid))).toEqual([])
   expect(await processesOfRun(runId)).toEqual([])
   if (againstRealConsul) {
     const consul = new Consul()
@@ -134,5 +116,22 @@ describe('npm start (dist/demo.js)', () => {
     expect(output).toContain('Interrupted: the workers were stopped and the run cleaned up.')
     // 3 consul-lock processes, and the children of the first two leaders.
     await expectNothingLeft(output, 5)
+  })
+
+  it('on a second Ctrl-C SIGKILLs every worker at once, still cleans up, exits 130 and leaves nothing', {
+    timeout: runTimeLimitMs,
+  }, async () => {
+    const demo = startDemo()
+    await demo.waitForOutput(/works under the lock/)
+    demo.child.kill('SIGINT')
+    await demo.waitForOutput(/SIGINT: stopping the workers and cleaning up/)
+    demo.child.kill('SIGINT')
+
+    expect(await demo.exited).toBe(130)
+    const output = demo.stdout()
+    expect(output).toContain('SIGINT again: killing the workers (SIGKILL), then cleaning up')
+    expect(output).toMatch(/^ {2}processes left +\d+/m)
+    // The first leader's consul-lock and child, at least.
+    await expectNothingLeft(output, 2)
   })
 })

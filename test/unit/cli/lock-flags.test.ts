@@ -123,3 +123,44 @@ describe('consul-lock flags', () => {
     expect(() => parseLockCommandLine(['-n=0'])).toThrow(new UsageError('Lock holder limit must be positive'))
   })
 })
+
+describe('consul-lock -inspect[=port]', () => {
+  it('is off by default', () => {
+    expect(configOf(['service/job', 'run.sh']).inspectPort).toBeUndefined()
+  })
+
+  it('alone means any free port, and leaves the next argument alone', () => {
+    for (const flag of ['-inspect', '--inspect']) {
+      expect(configOf([flag, 'service/job', 'run.sh'])).toMatchObject({
+        inspectPort: 0,
+        prefix: 'service/job',
+        command: ['run.sh'],
+      })
+      expect(configOf([flag, '-timeout', '5s', 'service/job', 'run.sh'])).toMatchObject({
+        inspectPort: 0,
+        timeoutMs: 5000,
+      })
+    }
+  })
+
+  it('takes a port joined to it, Go style or GNU style', () => {
+    expect(configOf(['-inspect=9400', 'service/job', 'run.sh']).inspectPort).toBe(9400)
+    expect(configOf(['--inspect=0', '-verbose', 'service/job', 'run.sh']).inspectPort).toBe(0)
+  })
+
+  it("is the child's when it comes after the prefix", () => {
+    expect(configOf(['service/job', 'node', '--inspect', 'app.js'])).toMatchObject({
+      inspectPort: undefined,
+      command: ['node', '--inspect', 'app.js'],
+    })
+  })
+
+  it('refuses a value that is no port', () => {
+    expect(() => configOf(['-inspect=x', 'service/job', 'run.sh'])).toThrow(
+      new UsageError('invalid value "x" for flag -inspect: parse error'),
+    )
+    expect(() => configOf(['-inspect=70000', 'service/job', 'run.sh'])).toThrow(
+      new UsageError('invalid value "70000" for flag -inspect: not a port (0 to 65535)'),
+    )
+  })
+})

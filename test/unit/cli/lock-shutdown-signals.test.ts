@@ -18,4 +18,21 @@ describe('shutdown signals', () => {
     expect(target.listenerCount('SIGINT') + target.listenerCount('SIGTERM')).toBe(0)
     expect(seen).toEqual(['SIGTERM 1', 'SIGINT 2'])
   })
+
+  it("treats SIGHUP and SIGQUIT as shutdown signals too: the child's session is out of the terminal's reach", () => {
+    for (const first of ['SIGHUP', 'SIGQUIT'] as const) {
+      const target = new EventEmitter()
+      const seen: string[] = []
+      const watch = watchShutdownSignals(
+        (signal, count) => seen.push(`${signal} ${count}`),
+        target as unknown as NodeJS.Process,
+      )
+      target.emit(first, first)
+      target.emit('SIGINT', 'SIGINT')
+      expect(watch.signal.reason).toBe(first)
+      expect(seen).toEqual([`${first} 1`, 'SIGINT 2'])
+      watch.dispose()
+      expect(target.listenerCount('SIGHUP') + target.listenerCount('SIGQUIT')).toBe(0)
+    }
+  })
 })

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createActor, emit, setup } from 'xstate'
+import { assign, createActor, emit, setup } from 'xstate'
 import { createOutput, verboseLine } from '../../../src/cli/lock/output.js'
-import { phaseOf, printTransitions } from '../../../src/cli/lock/verbose.js'
+import { leafPaths, phaseOf, printTransitions } from '../../../src/cli/lock/verbose.js'
 
 /** A stand-in for the lock machine: its tags, in the places the lock puts them. */
 const tagged = setup({
@@ -17,7 +17,7 @@ const tagged = setup({
   states: {
     idle: { tags: 'idle', on: { NEXT: 'waiting' } },
     waiting: { tags: 'pending', on: { NEXT: 'acquiring' } },
-    // An untagged state between tagged ones (the lock's `acquiring`): no line for it.
+    // An untagged state between tagged ones: its line has no phase.
     acquiring: { on: { NEXT: 'held' } },
     held: {
       tags: 'held',
@@ -80,7 +80,41 @@ describe('-verbose output', () => {
     expect(phaseOf(has())).toBeUndefined()
   })
 
-  it('prints each phase change once, and the suspect and error notifications', () => {
+  it('names the active leaf states by their paths, one per parallel region', () => {
+    expect(leafPaths('idle')).toEqual(['idle'])
+    expect(
+      leafPaths({ session: { renewing: { keepingAlive: 'scheduled' }, lock: { held: { lease: 'sound' } } } }),
+    ).toEqual(['session.renewing.keepingAlive.scheduled', 'session.lock.held.lease.sound'])
+  })
+
+  it('prints only the leaves that changed in a parallel machine, and nothing when only the context did', () => {
+    const parallel = setup({ types: { events: {} as { type: 'WAIT' } | { type: 'TOUCH' } } }).createMachine({
+      context: { touched: 0 },
+      type: 'parallel',
+      states: {
+        renewing: { initial: 'scheduled', states: { scheduled: {} } },
+        lock: {
+          initial: 'waiting',
+          states: {
+            waiting: { tags: 'pending', on: { WAIT: 'acquiring' } },
+            acquiring: { tags: 'pending', initial: 'inFlight', states: { inFlight: {} } },
+          },
+        },
+      },
+      on: { TOUCH: { actions: assign({ touched: ({ context }) => context.touched + 1 }) } },
+    })
+    const seen = capture()
+    const actor = createActor(parallel).start()
+    const stop = printTransitions(actor, createOutput(true, seen.streams))
+    actor.send({ type: 'TOUCH' })
+    actor.send({ type: 'WAIT' })
+    stop()
+    expect(seen.out().replace(/^\S+ consul-lock: /gm, '')).toBe(
+      'lock.waiting → lock.acquiring.inFlight [pending]\n',
+    )
+  })
+
+  it('prints each state change once, with its phase, and the suspect and error notifications', () => {
     const seen = capture()
     const actor = createActor(tagged).start()
     const stop = printTransitions(actor, createOutput(true, seen.streams))
@@ -92,15 +126,17 @@ describe('-verbose output', () => {
 
     expect(seen.out().replace(/^\S+ consul-lock: /gm, '')).toBe(
       [
-        'idle → pending',
-        'pending → held',
+        'idle → waiting [pending]',
+        // An untagged state: no phase.
+        'waiting → acquiring',
+        'acquiring → held [held]',
         // A notification is emitted during the transition, before the new snapshot is out.
         'suspect (monitor-failed): No cluster leader',
-        'held → suspect',
-        'suspect → held',
-        'held → releasing',
+        'held → suspect [suspect]',
+        'suspect → held [held]',
+        'held → releasing [releasing]',
         'error: release failed',
-        'releasing → idle',
+        'releasing → idle [idle]',
         '',
       ].join('\n'),
     )
