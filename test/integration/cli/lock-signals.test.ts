@@ -16,7 +16,9 @@ describe('consul-lock on SIGINT, SIGTERM and SIGHUP', () => {
     'passes %s on to the command, stops its group, releases the lock and exits 0',
     async (signal) => {
       const prefix = cli.prefix(signal)
-      const run = cli.start([...cli.fastFlags, prefix, REPORTS_SIGNALS])
+      // A signal that lands while the shell is still forking the background sleep is lost in
+      // the fork: then only the SIGKILL after the grace stops it, so keep the grace short.
+      const run = cli.start(['-kill-grace=1s', ...cli.fastFlags, prefix, REPORTS_SIGNALS])
       const [, shell, background] = (await run.waitForOutput(/ready (\d+) (\d+)/)).map(Number)
       cli.trackPids(shell as number, background as number)
       const { value: held } = await cli.consul.kv.get(`${prefix}/.lock`)
