@@ -81,7 +81,9 @@ describe('consul-lock on SIGINT, SIGTERM and SIGHUP', () => {
       '-kill-grace=60s',
       ...cli.fastFlags,
       prefix,
-      `sh -c "trap '' TERM; exec sleep 600" & echo "left $!"`,
+      // The command waits until the leftover ignores SIGTERM: otherwise the stop that follows
+      // its exit could kill it before its trap is set, and nothing would be left to stop.
+      `armed=$(mktemp -u); sh -c "trap '' TERM; : > $armed; exec sleep 600" & while [ ! -e "$armed" ]; do :; done; rm -f "$armed"; echo "left $!"`,
     ])
     const [, left] = (await run.waitForOutput(/left (\d+)/)).map(Number)
     cli.trackPids(left as number)
