@@ -31,6 +31,12 @@ export interface CollectorOptions {
   endedActors?: number
   /** The clock of the timeline, in epoch ms. @default Date.now */
   now?: () => number
+  /**
+   * How an actor is held without keeping it alive (a seam for tests of collected actors).
+   *
+   * @default (actor) => new WeakRef(actor)
+   */
+  holdWeakly?: <T extends object>(actor: T) => { deref(): T | undefined }
 }
 
 export const DEFAULT_TIMELINE_SIZE = 500
@@ -58,7 +64,7 @@ interface SnapshotLike {
 
 interface ActorRecord {
   /** Weak: the inspector must not keep an actor alive. */
-  ref: WeakRef<ActorRefLike>
+  ref: { deref(): ActorRefLike | undefined }
   view: ActorView
   /** Active leaf ids, for the timeline's transitions. */
   leaves: string[]
@@ -77,12 +83,14 @@ export class InspectionCollector implements Observer<InspectionEvent> {
   readonly #timelineSize: number
   readonly #endedActors: number
   readonly #now: () => number
+  readonly #holdWeakly: NonNullable<CollectorOptions['holdWeakly']>
   #seq = 0
 
   constructor(options: CollectorOptions = {}) {
     this.#timelineSize = positiveCount(options.timelineSize ?? DEFAULT_TIMELINE_SIZE, 'timelineSize')
     this.#endedActors = positiveCount(options.endedActors ?? DEFAULT_ENDED_ACTORS, 'endedActors')
     this.#now = options.now ?? Date.now
+    this.#holdWeakly = options.holdWeakly ?? ((actor) => new WeakRef(actor))
   }
 
   /**
@@ -134,10 +142,24 @@ export class InspectionCollector implements Observer<InspectionEvent> {
   #refreshOne(record: ActorRecord): void {
     if (record.view.status !== 'active') return
     const ref = record.ref.deref()
-    const snapshot = ref && safeSnapshot(ref)
+    if (ref === undefined) {
+      this.#collected(record)
+      return
+    }
+    const snapshot = safeSnapshot(ref)
     if (snapshot === undefined || statusOf(snapshot.status) === 'active') return
     this.#update(record, snapshot)
     this.#end(record, snapshot)
+  }
+
+  /**
+   * An actor garbage-collected while shown as active (dropped without being stopped): it can
+   * do nothing more, so it is shown stopped, and counts among the ended actors.
+   */
+  #collected(record: ActorRecord): void {
+    record.view = { ...record.view, status: 'stopped', updatedAt: this.#now() }
+    this.#publishActor(record)
+    this.#end(record, {})
   }
 
   #take(event: InspectionEvent): void {
@@ -196,13 +218,18 @@ export class InspectionCollector implements Observer<InspectionEvent> {
 
   /**
    * The record of a machine actor, created (and announced on the timeline with `why`) when it is
-   * new; with its parent first, if that is a machine too. `undefined` for other actors.
+   * new; with its parent first, if that is a machine too. `undefined` for other actors, and for
+   * unknown actors that ended: an ended actor dropped from the record (an event sent to it after
+   * it stopped) does not come back, past the bound of ended actors.
    */
   #recordOf(ref: ActorRefLike, why: string): ActorRecord | undefined {
     const known = this.#actors.get(ref.sessionId)
     if (known !== undefined) return known
     const machine = machineOf(ref)
     if (machine === undefined) return undefined
+    // During `@xstate.actor` the actor has no snapshot yet; later, it has.
+    const snapshot = safeSnapshot(ref)
+    if (snapshot !== undefined && statusOf(snapshot.status) !== 'active') return undefined
     const parent = ref._parent && this.#recordOf(ref._parent, 'first seen')
     const view: ActorView = {
       id: ref.sessionId,
@@ -217,10 +244,8 @@ export class InspectionCollector implements Observer<InspectionEvent> {
       context: null,
       updatedAt: this.#now(),
     }
-    const record: ActorRecord = { ref: new WeakRef(ref), view, leaves: [], introduced: false }
+    const record: ActorRecord = { ref: this.#holdWeakly(ref), view, leaves: [], introduced: false }
     this.#actors.set(view.id, record)
-    // During `@xstate.actor` the actor has no snapshot yet; later, it has.
-    const snapshot = safeSnapshot(ref)
     if (snapshot === undefined) this.#publishActor(record)
     else this.#update(record, snapshot)
     const by = parent ? ` by ${parent.view.name}` : ''

@@ -37,7 +37,8 @@ export interface Inspector extends AsyncDisposable {
    * Inspects a system that is already running (a lock embedded in your own machine): registers
    * `inspect` on `actor.system`, and shows `actor` and the machines below it at once rather than
    * from their next event. The other actors of the system show from their next event. Not for
-   * an actor created with `inspect` already: its events would be recorded twice.
+   * an actor created with `inspect` already: its events would be recorded twice. After
+   * `close()`, a no-op.
    */
   attach(actor: AnyActorRef): Subscription
   /** What the page shows now (`GET /api/state`). */
@@ -87,6 +88,7 @@ export async function createInspector(options: InspectorOptions = {}): Promise<I
     url: server.url,
     inspect,
     attach(actor) {
+      if (closed) return { unsubscribe() {} }
       const subscription = actor.system.inspect(inspect)
       attached.add(subscription)
       collector.adopt(actor)

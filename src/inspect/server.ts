@@ -9,6 +9,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { InspectionCollector } from './collector.js'
+import { EVENT_STREAM_HEADERS, EventStreams } from './event-streams.js'
 import { renderPage } from './page/index.js'
 
 export interface ServeOptions {
@@ -16,6 +17,8 @@ export interface ServeOptions {
   host: string
   /** The interval of the keep-alive comments on `/events`. @default 15_000 */
   pingMs?: number
+  /** The most a slow event stream may have waiting to be sent, in bytes. @default 4 MiB */
+  maxBuffered?: number
 }
 
 export interface InspectorServer {
@@ -32,21 +35,18 @@ export interface InspectorServer {
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'self'"
 
-/** How soon a browser reconnects to `/events` after the stream broke (a restart). */
-const RETRY_MS = 1_000
 const PING_MS = 15_000
-/** The most a slow event stream may have waiting to be sent, in bytes. */
-const MAX_BUFFERED = 4 * 1024 * 1024
 /** How often the status of live actors is read: a crash sends no inspection event. */
 const REFRESH_MS = 1_000
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
-
 export async function serveInspector(
-  collector: InspectionCollector,
+  collector: Pick<InspectionCollector, 'state' | 'subscribe' | 'refresh'>,
   options: ServeOptions,
 ): Promise<InspectorServer> {
-  const streams = new Set<ServerResponse>()
+  const streams = new EventStreams(
+    collector,
+    options.maxBuffered === undefined ? {} : { maxBuffered: options.maxBuffered },
+  )
   const server = createServer((request, response) => {
     if (!hostAllowed(request, options.host, server.address() as AddressInfo)) {
       return send(response, 421, 'text/plain; charset=utf-8', 'Misdirected request\n')
@@ -62,7 +62,12 @@ export async function serveInspector(
       case '/api/state':
         return send(response, 200, 'application/json; charset=utf-8', JSON.stringify(collector.state()))
       case '/events':
-        return openStream(collector, response, streams, options.pingMs ?? PING_MS)
+        // HEAD: the headers a stream would have, and no stream.
+        if (request.method === 'HEAD') {
+          response.writeHead(200, EVENT_STREAM_HEADERS).end()
+          return
+        }
+        return streams.open(response, options.pingMs ?? PING_MS)
       default:
         return send(response, 404, 'text/plain; charset=utf-8', 'Not found\n')
     }
@@ -77,7 +82,7 @@ export async function serveInspector(
     close() {
       closing ??= (async () => {
         clearInterval(refresh)
-        for (const stream of streams) stream.end()
+        streams.endAll()
         const closed = once(server, 'close')
         server.close()
         server.closeAllConnections()
@@ -98,51 +103,24 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(response.req.method === 'HEAD' ? undefined : body)
 }
 
-function openStream(
-  collector: InspectionCollector,
-  response: ServerResponse,
-  streams: Set<ServerResponse>,
-  pingMs: number,
-): void {
-  response.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Content-Type-Options': 'nosniff',
-  })
-  response.write(`retry: ${RETRY_MS}\n\n`)
-  response.write(sseMessage('state', collector.state()))
-  const stop = collector.subscribe((update) => {
-    // A client that stopped reading is dropped rather than buffered for: on reconnecting, it
-    // gets the whole state again.
-    if (response.writableEnded) return
-    if (response.writableLength > MAX_BUFFERED) response.end()
-    else response.write(sseMessage('update', update))
-  })
-  const ping = setInterval(() => response.writableEnded || response.write(': ping\n\n'), pingMs)
-  streams.add(response)
-  response.once('close', () => {
-    stop()
-    clearInterval(ping)
-    streams.delete(response)
-  })
-}
-
-/** One server-sent event; JSON has no raw newline, so the data is one line. */
-function sseMessage(event: 'state' | 'update', data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
-}
-
 /**
  * A server on a loopback address answers only requests addressed to a loopback name: a web page
  * elsewhere cannot reach it through a DNS name rebound to 127.0.0.1. A server bound elsewhere
  * (the caller chose to expose it) answers any `Host`.
  */
 function hostAllowed(request: IncomingMessage, boundHost: string, address: AddressInfo): boolean {
-  if (!LOOPBACK.has(boundHost) && !boundHost.startsWith('127.')) return true
+  if (!isLoopbackName(boundHost)) return true
   const host = request.headers.host
   if (host === undefined) return true
   const [, bracketed, plain, port = '80'] = /^(?:\[([^\]]*)\]|([^:]*))(?::(\d+))?$/.exec(host) ?? []
-  const name = bracketed ?? plain ?? ''
-  return (LOOPBACK.has(name) || name.startsWith('127.')) && Number(port) === address.port
+  return isLoopbackName(bracketed ?? plain ?? '') && Number(port) === address.port
+}
+
+/**
+ * `localhost`, `::1` or an IPv4 loopback address, in any case: not a DNS name that merely
+ * starts like one (`127.0.0.1.nip.io`, `127.evil.example`).
+ */
+function isLoopbackName(name: string): boolean {
+  const lower = name.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return lower === 'localhost' || lower === '::1' || /^127(\.\d{1,3}){3}$/.test(lower)
 }

@@ -39,6 +39,8 @@ export function createHolder(
 ): Holder {
   const common = {
     ...(inspect === undefined ? {} : { inspect }),
+    // What an inspector shows for the actor, rather than its session id (`x:0`).
+    id: `consul-lock ${config.prefix}`,
     sessionName: config.sessionName,
     sessionTTL: config.sessionTTL,
     monitorRetries: config.monitorRetries,

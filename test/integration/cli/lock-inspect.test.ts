@@ -35,6 +35,7 @@ describe('consul-lock -inspect', () => {
     const state = JSON.parse((await get(new URL('api/state', url).href)).body) as InspectorState
     expect(state.actors).toHaveLength(1)
     expect(state.actors[0]).toMatchObject({
+      name: `consul-lock ${prefix}`,
       machineId: 'lock',
       context: { settings: { key: `${prefix}/.lock` } },
     })
@@ -57,7 +58,11 @@ describe('consul-lock -inspect', () => {
     const [, url] = await run.waitForError(/inspector at (\S+)/)
     await run.waitForOutput(/ready/)
     const state = JSON.parse((await get(new URL('api/state', url).href)).body) as InspectorState
-    expect(state.actors[0]).toMatchObject({ machineId: 'semaphore', context: { settings: { prefix } } })
+    expect(state.actors[0]).toMatchObject({
+      name: `consul-lock ${prefix}`,
+      machineId: 'semaphore',
+      context: { settings: { prefix } },
+    })
     run.child.stdin?.end('done\n')
     expect(await run.exited).toBe(0)
   })

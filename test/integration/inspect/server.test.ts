@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { get, request } from 'node:http'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createActor, createMachine } from 'xstate'
 import { InspectionCollector } from '../../../src/inspect/collector.js'
@@ -74,13 +74,48 @@ const isActor = (id: string, tag: string) => (message: SseMessage) => {
   return update?.type === 'actor' && update.actor.id === id && update.actor.tags.includes(tag)
 }
 
+/** A collector stand-in the test publishes through; it counts its subscribers. */
+function fakeSource() {
+  const listeners = new Set<(update: InspectorUpdate) => void>()
+  let subscribed = 0
+  let onSubscribed = () => {}
+  let onUnsubscribed = () => {}
+  const subscribedOnce = new Promise<void>((resolve) => (onSubscribed = resolve))
+  const unsubscribed = new Promise<void>((resolve) => (onUnsubscribed = resolve))
+  return {
+    state: (): InspectorState => ({ actors: [], timeline: [] }),
+    refresh() {},
+    subscribe(listener: (update: InspectorUpdate) => void) {
+      subscribed++
+      listeners.add(listener)
+      onSubscribed()
+      return () => {
+        listeners.delete(listener)
+        onUnsubscribed()
+      }
+    },
+    publish(update: InspectorUpdate & { toJSON?: () => unknown }) {
+      for (const listener of listeners) listener(update)
+    },
+    get subscribed() {
+      return subscribed
+    },
+    get listening() {
+      return listeners.size
+    },
+    subscribedOnce,
+    unsubscribed,
+  }
+}
+
 describe('the inspector server', () => {
   it('serves the state of a lock acquired through the library with `inspect` in its options', async () => {
     const { url, inspect } = await inspector()
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
     const key = locks.key('api-state')
     // A client with a token: it must not show anywhere.
-    const consul = clientFor(suite.target, { token: suite.target.token ?? 'token-that-must-not-show' })
+    const token = suite.target.token ?? 'token-that-must-not-show'
+    const consul = clientFor(suite.target, { token })
     try {
       const lock = disposeAfterEach(
         consul.lock({ key, sessionName: ownSessionName, sessionTTL: locks.ttlMs, lockDelay: 0, inspect }),
@@ -100,7 +135,7 @@ describe('the inspector server', () => {
         .map((entry) => entry.summary)
       expect(summaries).toContain('invokes createSession')
       expect(summaries).toContain('done: acquireKey')
-      expect(JSON.stringify(state)).not.toContain('token-that-must-not-show')
+      expect(JSON.stringify(state)).not.toContain(token)
       await lock.release()
     } finally {
       await consul.close()
@@ -177,7 +212,85 @@ describe('the inspector server', () => {
     expect((await fetchText(url, { method: 'POST' })).status).toBe(405)
     expect((await fetchText(url, { host: 'attacker.example:80' })).status).toBe(421)
     const port = new URL(url).port
-    expect((await fetchText(url, { host: `localhost:${port}` })).status).toBe(200)
+    for (const name of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '[::1]']) {
+      expect((await fetchText(url, { host: `${name}:${port}` })).status, name).toBe(200)
+    }
+    // DNS names that merely start like a loopback address may be rebound to it: refused.
+    for (const host of ['127.evil.example', '127.0.0.1.nip.io', 'localhost.evil.example', '::1'].map(
+      (name) => `${name}:${port}`,
+    )) {
+      expect((await fetchText(url, { host })).status, host).toBe(421)
+    }
+    expect((await fetchText(url, { host: '127.0.0.1:1' })).status).toBe(421)
+  })
+
+  it('checks Host on a loopback address written in capitals too', async () => {
+    const served = await serveInspector(new InspectionCollector(), { port: 0, host: 'LOCALHOST' })
+    opened.push(served)
+    expect((await fetchText(served.url, { host: 'attacker.example:80' })).status).toBe(421)
+    expect((await fetchText(served.url)).status).toBe(200)
+  })
+
+  it('answers HEAD /events with the headers of a stream, and opens none', async () => {
+    const source = fakeSource()
+    const served = await serveInspector(source, { port: 0, host: '127.0.0.1' })
+    opened.push(served)
+    const head = await fetchText(new URL('events', served.url).href, { method: 'HEAD' })
+    expect(head).toMatchObject({ status: 200, type: 'text/event-stream; charset=utf-8', body: '' })
+    expect(source.subscribed).toBe(0)
+  })
+
+  it('writes each update once for every client, and unsubscribes when the last client left', async () => {
+    const source = fakeSource()
+    const served = await serveInspector(source, { port: 0, host: '127.0.0.1' })
+    opened.push(served)
+    const clients = [await stream(served.url), await stream(served.url)]
+    for (const client of clients) await client.next((message) => message.event === 'state')
+    let serialised = 0
+    const entry = { seq: 1, at: 1, actorId: 'x:0', kind: 'actor', summary: 'created' } as const
+    const toJSON = () => {
+      serialised++
+      return { type: 'timeline', entry }
+    }
+    source.publish({ type: 'timeline', entry, toJSON })
+    for (const client of clients) {
+      expect((await client.next((message) => message.event === 'update')).data).toEqual({
+        type: 'timeline',
+        entry,
+      })
+    }
+    expect(serialised).toBe(1)
+    expect(source.subscribed).toBe(1)
+    const [first, second] = clients as [SseStream, SseStream]
+    first.close()
+    second.close()
+    await source.unsubscribed
+    expect(source.listening).toBe(0)
+  })
+
+  it('drops a client that stopped reading once too much waits for it, and unsubscribes', async () => {
+    const source = fakeSource()
+    const served = await serveInspector(source, { port: 0, host: '127.0.0.1', maxBuffered: 64 * 1024 })
+    opened.push(served)
+    const { port } = new URL(served.url)
+    // A client that sends its request and never reads a byte.
+    const socket = connect(Number(port), '127.0.0.1')
+    opened.push({ close: () => socket.destroy() })
+    socket.pause()
+    socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+    await source.subscribedOnce
+    const entry = { seq: 1, at: 1, actorId: 'x:0', kind: 'event', summary: 'x'.repeat(256 * 1024) } as const
+    let dropped = false
+    void source.unsubscribed.then(() => {
+      dropped = true
+    })
+    // 256 KiB per update: the kernel's buffers fill up, then the stream's own past 64 KiB.
+    for (let i = 0; i < 400 && !dropped; i++) {
+      source.publish({ type: 'timeline', entry })
+      await new Promise(setImmediate)
+    }
+    expect(dropped).toBe(true)
+    expect(source.listening).toBe(0)
   })
 
   it('close() ends the event streams and frees the port', async () => {
@@ -195,7 +308,11 @@ describe('the inspector server', () => {
     await expect(fetchText(started.url)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
     // Closed, it collects nothing more; closing again is a no-op.
     createActor(createMachine({ id: 'after-close' }), { inspect: started.inspect }).start()
+    // Attaching is a no-op too.
+    const running = createActor(createMachine({ id: 'attached-after-close' })).start()
+    started.attach(running).unsubscribe()
     expect(started.state()).toEqual({ actors: [], timeline: [] })
+    running.stop()
     await started.close()
   })
 

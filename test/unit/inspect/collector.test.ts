@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { assign, createActor, createMachine, fromPromise, sendParent, setup, waitFor } from 'xstate'
 import { InspectionCollector } from '../../../src/inspect/collector.js'
 import { REDACTED } from '../../../src/inspect/redact.js'
@@ -184,6 +184,46 @@ describe('InspectionCollector', () => {
     ])
     expect(timeline.filter((entry) => entry.kind === 'stopped').map((entry) => entry.summary)).toEqual(
       Array(4).fill('stopped'),
+    )
+    live.stop()
+  })
+
+  it('does not bring back an ended actor it dropped when a later event names it', () => {
+    const collector = new InspectionCollector({ endedActors: 2 })
+    const ended = Array.from({ length: 4 }, (_, i) =>
+      createActor(door, { inspect: collector, id: `d${i}` }).start(),
+    )
+    for (const actor of ended) actor.stop()
+    const before = collector.state().timeline.length
+    // Events sent to stopped actors are still inspected: d0 and d1 were dropped already.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    for (const actor of ended) actor.send({ type: 'OPEN' })
+    expect(warn).toHaveBeenCalledTimes(4)
+    warn.mockRestore()
+    const { actors, timeline } = collector.state()
+    expect(actors.map((view) => [view.name, view.status])).toEqual([
+      ['d2', 'stopped'],
+      ['d3', 'stopped'],
+    ])
+    expect(summaries(timeline.slice(before))).toEqual(['event: OPEN', 'event: OPEN'])
+  })
+
+  it('shows an actor garbage-collected while active as stopped, among the bounded ended actors', () => {
+    const collected = new Set<object>()
+    const collector = new InspectionCollector({
+      endedActors: 1,
+      holdWeakly: (actor) => ({ deref: () => (collected.has(actor) ? undefined : actor) }),
+    })
+    const dropped = ['a', 'b'].map((id) => createActor(door, { inspect: collector, id }).start())
+    const live = createActor(door, { inspect: collector, id: 'live' }).start()
+    for (const actor of dropped) collected.add(actor)
+    const { actors, timeline } = collector.state()
+    expect(actors.map((view) => [view.name, view.status])).toEqual([
+      ['b', 'stopped'],
+      ['live', 'active'],
+    ])
+    expect(timeline.filter((entry) => entry.kind === 'stopped').map((entry) => entry.actorId)).toEqual(
+      dropped.map((actor) => actor.sessionId),
     )
     live.stop()
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createActor, createMachine } from 'xstate'
-import { REDACTED, redact } from '../../../src/inspect/redact.js'
+import { MAX_OUTPUT, REDACTED, redact } from '../../../src/inspect/redact.js'
 
 describe('redact', () => {
   it('hides the values of secret-named keys, at any depth, whatever they hold', () => {
@@ -11,12 +11,15 @@ describe('redact', () => {
         headers: { Authorization: 'Bearer x', 'X-Consul-Token': 'y', accept: 'json' },
         list: [{ password: 'p', clientSecret: 's', user: 'u' }],
         tokenFile: undefined,
+        tls: { privateKey: '-----BEGIN', passphrase: 'pp', key: 'service/leader' },
       }),
     ).toEqual({
       token: REDACTED,
       aclToken: REDACTED,
       headers: { Authorization: REDACTED, 'X-Consul-Token': REDACTED, accept: 'json' },
       list: [{ password: REDACTED, clientSecret: REDACTED, user: 'u' }],
+      // A plain `key` is the lock's KV key: shown.
+      tls: { privateKey: REDACTED, passphrase: REDACTED, key: 'service/leader' },
     })
   })
 
@@ -104,6 +107,20 @@ describe('redact', () => {
     expect(list).toHaveLength(101)
     expect(list.at(-1)).toBe('… 900 more')
     expect(JSON.stringify(shown)).toContain('"[…]"')
+  })
+
+  it('bounds the whole output of one call, not only each level: what is left shows as cut', () => {
+    // 100 × 100 strings of 2,000 characters: 20 MB if only each level were bounded.
+    const row = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`field${i}`, 'x'.repeat(2_000)]))
+    const huge = { rows: Array.from({ length: 100 }, () => ({ ...row })), after: 'kept?' }
+    const text = JSON.stringify(redact(huge))
+    expect(text.length).toBeLessThan(MAX_OUTPUT * 1.1)
+    expect(text.length).toBeGreaterThan(MAX_OUTPUT * 0.9)
+    expect(text).toMatch(/"rows":\[\{"field0":"x{2000}"/)
+    expect(text).toContain('more')
+    // Bytes count too.
+    const bytes = JSON.stringify(redact(Array.from({ length: 100 }, () => Buffer.from('y'.repeat(2_000)))))
+    expect(bytes.length).toBeLessThan(MAX_OUTPUT * 1.1)
   })
 
   it('keeps a `__proto__` key a plain key, and gives JSON for any input', () => {
