@@ -2,8 +2,8 @@
  * `SemaphoreOptions`, the semaphore's public options (Go's `api.SemaphoreOptions`), and their
  * validation into the plain `SemaphoreSettings` the semaphore machine keeps in its context.
  */
-import { posix } from 'node:path'
 import type { Duration } from '../src/consul/duration.js'
+import { goPathJoin } from '../src/consul/key-path.js'
 import { checkKey, valueBytes } from '../src/consul/kv.js'
 import type { KVValueInput, SessionCreateOptions } from '../src/consul/types.js'
 import { InvalidOptionError } from '../src/errors.js'
@@ -145,8 +145,7 @@ const KNOWN_OPTIONS = new Set<string>([
 function normalizePrefix(prefix: unknown): string {
   if (prefix === undefined || prefix === '') throw new InvalidOptionError('prefix', 'missing prefix')
   if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'must be a string')
-  const cleaned = posix.normalize(prefix).replace(/\/+$/, '')
-  return checkKey(cleaned, 'prefix', false)
+  return checkKey(goPathJoin(prefix), 'prefix', false)
 }
 
 /** The limit: Go only requires it to be positive; here it must also be a safe integer. */

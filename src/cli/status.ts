@@ -2,6 +2,8 @@
  * `consul-lock status [options] <prefix>`: who holds the lock or the semaphore at `<prefix>`, as
  * `consul lock` (and this CLI) lay them out. Exit 0 once reported, 1 on errors.
  */
+
+import { goPathJoin } from '../consul/key-path.js'
 import { parseFlags, UsageError } from './args.js'
 import {
   connectionErrorMessage,
@@ -10,7 +12,7 @@ import {
   httpFlagsUsage,
 } from './lock/http-options.js'
 import { createOutput, messageOf } from './lock/output.js'
-import { goPathJoin, trimPrefixArgument } from './prefix.js'
+import { trimPrefixArgument } from './prefix.js'
 import { formatStatus } from './status/format.js'
 import { readPrefixStatus } from './status/read.js'
 

@@ -6,9 +6,10 @@
  */
 // The client's own Go-duration parser: the durations given here mean what they mean to it.
 import { parseGoDuration } from '../../consul/duration.js'
+import { goPathJoin } from '../../consul/key-path.js'
 import { normaliseGoStyleFlags, parseFlags, UsageError } from '../args.js'
 import { parseGoInt } from '../go-int.js'
-import { goPathJoin, trimPrefixArgument } from '../prefix.js'
+import { trimPrefixArgument } from '../prefix.js'
 import { type HttpFlagValues, httpFlagOptions } from './http-options.js'
 
 export const lockFlagOptions = {
